@@ -1,0 +1,18 @@
+package io.guardtrace;
+
+import org.jspecify.annotations.Nullable;
+
+/** The request was cancelled or ran past its deadline. */
+public class GuardTraceCancelledException extends GuardTraceException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception with a message that says what to fix. */
+  public GuardTraceCancelledException(String message) {
+    super(message);
+  }
+
+  /** Creates the exception with a message that says what to fix and its cause. */
+  public GuardTraceCancelledException(String message, @Nullable Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,21 @@
+package io.guardtrace;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The root of every exception guardtrace throws. All are unchecked; each message says what went wrong and
+ * what to do about it.
+ */
+public class GuardTraceException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception with a message that says what to fix. */
+  public GuardTraceException(String message) {
+    super(message);
+  }
+
+  /** Creates the exception with a message that says what to fix and its cause. */
+  public GuardTraceException(String message, @Nullable Throwable cause) {
+    super(message, cause);
+  }
+}

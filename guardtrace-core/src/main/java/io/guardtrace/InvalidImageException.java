@@ -1,0 +1,29 @@
+package io.guardtrace;
+
+import org.jspecify.annotations.Nullable;
+
+/** An image that cannot be used: unreadable, corrupt, truncated, of an unsupported format, or too large. */
+public class InvalidImageException extends InvalidInputException {
+  private static final long serialVersionUID = 1L;
+
+  private final String image;
+
+  /**
+   * @param image a description of the image at fault (its path, or its size and hash)
+   * @param problem what is wrong with it and what to do
+   */
+  public InvalidImageException(String image, String problem) {
+    this(image, problem, null);
+  }
+
+  /** As {@link #InvalidImageException(String, String)} with a cause. */
+  public InvalidImageException(String image, String problem, @Nullable Throwable cause) {
+    super("image " + image + ": " + problem, cause);
+    this.image = image;
+  }
+
+  /** The description of the image at fault. */
+  public String image() {
+    return image;
+  }
+}

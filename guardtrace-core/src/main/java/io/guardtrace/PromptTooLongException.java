@@ -1,0 +1,29 @@
+package io.guardtrace;
+
+/**
+ * The parts of a trace that are never truncated (system prompt, images, question and answer) do not fit in
+ * the token budget. Shorten the question or answer, use fewer or smaller images, or raise the budget.
+ */
+public class PromptTooLongException extends InvalidInputException {
+  private static final long serialVersionUID = 1L;
+
+  private final int tokens;
+  private final int budget;
+
+  /** Creates the exception for a prompt of {@code tokens} tokens against a budget of {@code budget}. */
+  public PromptTooLongException(int tokens, int budget, String detail) {
+    super("the prompt needs " + tokens + " tokens but the budget is " + budget + ": " + detail);
+    this.tokens = tokens;
+    this.budget = budget;
+  }
+
+  /** Tokens the prompt needs. */
+  public int tokens() {
+    return tokens;
+  }
+
+  /** The token budget. */
+  public int budget() {
+    return budget;
+  }
+}

@@ -1,0 +1,39 @@
+package io.guardtrace.spi;
+
+/**
+ * A loaded model that turns one guard prompt into generated text. One engine serves many threads at once:
+ * {@link #generate} is thread-safe. Closing it releases native memory; calls after {@link #close()} fail
+ * with {@link io.guardtrace.GuardTraceClosedException}.
+ */
+public interface Engine extends AutoCloseable {
+
+  /**
+   * A stable identity of the loaded model and the engine settings that change its output (for example the
+   * directory's weights fingerprint, dtype, pixel budget). Part of every cache key.
+   */
+  String identity();
+
+  /** The maximum total sequence length (prompt plus generated tokens) this engine accepts. */
+  int contextLength();
+
+  /**
+   * The number of tokens {@code text} encodes to inside a user turn (no special tokens are recognised in
+   * trace text). Used by core to budget and truncate prompts.
+   */
+  int countTokens(String text);
+
+  /**
+   * Runs the model on one prompt: renders the chat template, preprocesses the images, prefills and decodes
+   * greedily until an end-of-sequence token or {@link EngineRequest#maxNewTokens()}.
+   *
+   * @throws io.guardtrace.InvalidInputException for an image that cannot be decoded or a prompt that is
+   *     too long for the context
+   * @throws io.guardtrace.GuardTraceCancelledException when {@link EngineRequest#cancellation()} fires
+   * @throws io.guardtrace.EngineException for a failure inside the engine
+   */
+  EngineResult generate(EngineRequest request);
+
+  /** Releases the model's native memory. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,57 @@
+package io.guardtrace.spi;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One generation request: a system prompt and the ordered parts of a single user turn, as the reference
+ * evaluation builds the conversation ({@code [system, user(parts...)]} followed by the generation prompt).
+ *
+ * @param systemPrompt the system message text
+ * @param userParts the user turn's parts in order (images first, then text, for a QTA trace)
+ * @param maxNewTokens the maximum number of tokens to generate, at least 1
+ * @param ignoreEos when true generation runs for exactly {@code maxNewTokens} (benchmarks only)
+ * @param listener receives each generated token as it is produced
+ * @param cancellation polled once per decode step; when it reports cancelled, generation stops with
+ *     {@link io.guardtrace.GuardTraceCancelledException}
+ */
+public record EngineRequest(
+    String systemPrompt,
+    List<PromptPart> userParts,
+    int maxNewTokens,
+    boolean ignoreEos,
+    TokenListener listener,
+    Cancellation cancellation) {
+
+  public EngineRequest {
+    Objects.requireNonNull(systemPrompt, "systemPrompt");
+    userParts = List.copyOf(userParts);
+    Objects.requireNonNull(listener, "listener");
+    Objects.requireNonNull(cancellation, "cancellation");
+    if (maxNewTokens < 1) {
+      throw new IllegalArgumentException("maxNewTokens must be at least 1, was " + maxNewTokens);
+    }
+  }
+
+  /** A request with no listener and no cancellation. */
+  public static EngineRequest of(String systemPrompt, List<PromptPart> userParts, int maxNewTokens) {
+    return new EngineRequest(
+        systemPrompt, userParts, maxNewTokens, false, TokenListener.NONE, Cancellation.NEVER);
+  }
+
+  /** Receives each generated token id and its decoded text piece, on the generating thread. */
+  @FunctionalInterface
+  public interface TokenListener {
+    TokenListener NONE = (id, piece) -> {};
+
+    void onToken(int tokenId, String piece);
+  }
+
+  /** Polled between decode steps. */
+  @FunctionalInterface
+  public interface Cancellation {
+    Cancellation NEVER = () -> false;
+
+    boolean isCancelled();
+  }
+}

@@ -1,0 +1,228 @@
+package io.guardtrace.models.safetensors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.guardtrace.ModelLoadException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One {@code .safetensors} file, memory-mapped: an 8-byte little-endian header length, a JSON header naming
+ * each tensor's dtype, shape and byte range, then the raw data. Tensors are mapped one by one (each mapping
+ * stays under 2 GiB) and never copied through the Java heap unless a caller asks for an array.
+ *
+ * <p>Thread-safe after construction. Mapped buffers stay valid after {@link #close()} until they are
+ * garbage-collected; closing only releases the file channel.
+ */
+public final class SafetensorsFile implements AutoCloseable {
+  /** Headers larger than this are refused as corrupt (published checkpoints stay far below). */
+  static final long MAX_HEADER_BYTES = 100L << 20;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path path;
+  private final FileChannel channel;
+  private final long dataStart;
+  private final Map<String, TensorInfo> tensors;
+  private final Map<String, String> metadata;
+
+  private SafetensorsFile(Path path, FileChannel channel, long dataStart,
+      Map<String, TensorInfo> tensors, Map<String, String> metadata) {
+    this.path = path;
+    this.channel = channel;
+    this.dataStart = dataStart;
+    this.tensors = tensors;
+    this.metadata = metadata;
+  }
+
+  /**
+   * Opens and validates {@code path}: the header must parse, and every tensor's byte range must match its
+   * dtype and shape and lie inside the file (a truncated shard is reported here, naming the tensor).
+   *
+   * @throws ModelLoadException naming the file and what is wrong with it
+   */
+  public static SafetensorsFile open(Path path) {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(path, StandardOpenOption.READ);
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot open weights file " + path + ": " + e, e);
+    }
+    try {
+      long fileSize = ch.size();
+      if (fileSize < 8) {
+        throw new ModelLoadException("weights file " + path + " is truncated (" + fileSize + " bytes)");
+      }
+      ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      readFully(ch, lenBuf, 0);
+      long headerLen = lenBuf.flip().getLong();
+      if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > fileSize) {
+        throw new ModelLoadException("weights file " + path + " has a corrupt safetensors header length "
+            + headerLen + " (file size " + fileSize + ")");
+      }
+      ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+      readFully(ch, headerBuf, 8);
+      JsonNode header;
+      try {
+        header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new ModelLoadException("weights file " + path + " has an unparseable safetensors header", e);
+      }
+      if (header == null || !header.isObject()) {
+        throw new ModelLoadException("weights file " + path + " has a safetensors header that is not an object");
+      }
+      long dataStart = 8 + headerLen;
+      long dataSize = fileSize - dataStart;
+      Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+      Map<String, String> meta = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String name = e.getKey();
+        JsonNode node = e.getValue();
+        if (name.equals("__metadata__")) {
+          node.fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+          continue;
+        }
+        TensorInfo info = TensorInfo.fromHeader(path, name, node);
+        if (info.end() > dataSize) {
+          throw new ModelLoadException("weights file " + path + " is truncated: tensor '" + name
+              + "' ends at byte " + info.end() + " of the data section but the file holds only " + dataSize
+              + " data bytes (re-download the file)");
+        }
+        tensors.put(name, info);
+      }
+      return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(tensors),
+          Collections.unmodifiableMap(meta));
+    } catch (IOException e) {
+      closeQuietly(ch);
+      throw new ModelLoadException("cannot read weights file " + path + ": " + e, e);
+    } catch (RuntimeException e) {
+      closeQuietly(ch);
+      throw e;
+    }
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
+    while (buf.hasRemaining()) {
+      int n = ch.read(buf, pos + buf.position());
+      if (n < 0) {
+        throw new IOException("unexpected end of file");
+      }
+    }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException ignored) {
+      // nothing more to do
+    }
+  }
+
+  /** The file. */
+  public Path path() {
+    return path;
+  }
+
+  /** Tensor descriptions by name, in header order. */
+  public Map<String, TensorInfo> tensors() {
+    return tensors;
+  }
+
+  /** The header's {@code __metadata__} entries. */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /** Whether the file holds {@code name}. */
+  public boolean contains(String name) {
+    return tensors.containsKey(name);
+  }
+
+  /**
+   * The description of {@code name}.
+   *
+   * @throws ModelLoadException naming the file when the tensor is absent
+   */
+  public TensorInfo info(String name) {
+    TensorInfo info = tensors.get(name);
+    if (info == null) {
+      throw new ModelLoadException("tensor '" + name + "' is missing from " + path);
+    }
+    return info;
+  }
+
+  /**
+   * A read-only little-endian direct buffer over the tensor's bytes, memory-mapped from the file.
+   * The caller must not write to it.
+   */
+  public ByteBuffer buffer(String name) {
+    TensorInfo info = info(name);
+    long size = info.byteSize();
+    if (size > Integer.MAX_VALUE) {
+      throw new ModelLoadException("tensor '" + name + "' in " + path + " is " + size
+          + " bytes; tensors over 2 GiB are not supported");
+    }
+    try {
+      MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), size);
+      return mapped.order(ByteOrder.LITTLE_ENDIAN);
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot map tensor '" + name + "' of " + path + ": " + e, e);
+    }
+  }
+
+  /** The tensor widened to float32, whatever its floating dtype (F32, BF16, F16, F64). Copies to the heap. */
+  public float[] floats(String name) {
+    return Dtypes.toFloats(info(name).dtype(), buffer(name), name);
+  }
+
+  /** The tensor as float64 values (F64 exactly, other floating types widened). Copies to the heap. */
+  public double[] doubles(String name) {
+    TensorInfo info = info(name);
+    ByteBuffer b = buffer(name);
+    if (info.dtype() == Dtype.F64) {
+      double[] out = new double[(int) info.elementCount()];
+      b.asDoubleBuffer().get(out);
+      return out;
+    }
+    float[] f = Dtypes.toFloats(info.dtype(), b, name);
+    double[] out = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      out[i] = f[i];
+    }
+    return out;
+  }
+
+  /** The tensor as int64 values (I64, I32, U8, I8 widened). Copies to the heap. */
+  public long[] longs(String name) {
+    return Dtypes.toLongs(info(name).dtype(), buffer(name), name);
+  }
+
+  /** The raw bytes of the tensor (for U8 data such as images). Copies to the heap. */
+  public byte[] bytes(String name) {
+    ByteBuffer b = buffer(name);
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(channel);
+  }
+
+  @Override
+  public String toString() {
+    return "SafetensorsFile[" + path + ", " + tensors.size() + " tensors]";
+  }
+}
