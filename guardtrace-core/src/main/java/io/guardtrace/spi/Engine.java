@@ -23,6 +23,14 @@ public interface Engine extends AutoCloseable {
   int countTokens(String text);
 
   /**
+   * The exact number of prompt tokens {@code request} would have once rendered with the chat template, image
+   * tokens included (image headers are read for their sizes; pixels are not decoded).
+   *
+   * @throws io.guardtrace.InvalidInputException for an unreadable image
+   */
+  int countPromptTokens(String systemPrompt, java.util.List<PromptPart> userParts);
+
+  /**
    * Runs the model on one prompt: renders the chat template, preprocesses the images, prefills and decodes
    * greedily until an end-of-sequence token or {@link EngineRequest#maxNewTokens()}.
    *
