@@ -1,0 +1,135 @@
+package io.guardtrace.models.text;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.guardtrace.GuardTraceCancelledException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Greedy decoding with a KV cache, as {@code GenerationMixin.generate(do_sample=False)} does it: prefill the
+ * whole prompt, then one token at a time; the repetition penalty of {@code RepetitionPenaltyLogitsProcessor}
+ * (every distinct id of the sequence so far, prompt and image pads included: a negative score is multiplied
+ * by the penalty, a positive one divided) is applied before the arg-max. The penalty is kept on the device as
+ * a 0/1 mask of seen ids, so a step reads back only the chosen id.
+ */
+public final class Generator {
+  private final TextDecoder decoder;
+  private final MRope rope;
+
+  /** A generator over {@code decoder}. */
+  public Generator(TextDecoder decoder) {
+    this.decoder = decoder;
+    var c = decoder.config();
+    this.rope = new MRope(c.headDim(), c.ropeTheta(), c.mropeSection());
+  }
+
+  /** Observes generation: each chosen token, and the logits it was chosen from (float32, {@code (vocab)}). */
+  public interface StepListener {
+    /**
+     * Called after each step. {@code rawLogits} is valid only during the call.
+     *
+     * @return false to stop generating
+     */
+    boolean onStep(int step, int tokenId, NDArray rawLogits);
+  }
+
+  /** Polled between steps. */
+  @FunctionalInterface
+  public interface Cancelled {
+    boolean get();
+  }
+
+  /**
+   * Generates up to {@code maxNewTokens} tokens.
+   *
+   * @param manager the request's manager (every intermediate is closed before returning)
+   * @param inputsEmbeds {@code (L, hidden)} prompt embeddings (image embeddings already written in)
+   * @param promptIds the prompt's ids (for the repetition penalty)
+   * @param positions the prompt's rotary positions
+   * @param eos stop ids (ignored when {@code ignoreEos})
+   * @param penalty repetition penalty, 1.0 for none
+   * @return the generated ids, the stop token included if one was produced
+   */
+  public List<Integer> generate(NDManager manager, NDArray inputsEmbeds, long[] promptIds, RopeIndex positions,
+      int maxNewTokens, Set<Integer> eos, boolean ignoreEos, double penalty, StepListener listener,
+      Cancelled cancelled) {
+    int length = promptIds.length;
+    var c = decoder.config();
+    int vocab = c.vocabSize();
+    List<Integer> out = new ArrayList<>();
+    try (NDManager m = manager.newSubManager();
+        KvCache cache = new KvCache(m, c.numLayers(), c.numKvHeads(), length + maxNewTokens, c.headDim(),
+            decoder.computeType())) {
+      NDArray seen = null;
+      if (penalty != 1.0) {
+        float[] mask = new float[vocab];
+        for (long id : promptIds) {
+          if (id >= 0 && id < vocab) {
+            mask[(int) id] = 1f;
+          }
+        }
+        seen = m.create(mask);
+      }
+      int hd = c.headDim();
+      float[] cos = new float[length * hd];
+      float[] sin = new float[length * hd];
+      rope.tables(positions.positions(), 0, length, cos, sin);
+      NDArray logits = step(m, inputsEmbeds, cos, sin, length, cache);
+      float[] cos1 = new float[hd];
+      float[] sin1 = new float[hd];
+      for (int stepIndex = 0; stepIndex < maxNewTokens; stepIndex++) {
+        int next = choose(logits, seen, (float) penalty);
+        out.add(next);
+        boolean go = listener.onStep(stepIndex, next, logits);
+        logits.close();
+        if (!go || (!ignoreEos && eos.contains(next)) || stepIndex == maxNewTokens - 1) {
+          break;
+        }
+        if (cancelled.get()) {
+          throw new GuardTraceCancelledException("generation cancelled after " + out.size() + " tokens");
+        }
+        if (seen != null) {
+          seen.set(new NDIndex("{}", next), 1f);
+        }
+        rope.tables(cache.length() + positions.ropeDelta(), cos1, sin1);
+        try (NDArray x = decoder.embed(m, new long[] {next})) {
+          logits = step(m, x, cos1, sin1, 1, cache);
+        }
+      }
+      if (seen != null) {
+        seen.close();
+      }
+    }
+    return out;
+  }
+
+  /** Runs the decoder on {@code x} and returns float32 logits of the last position, {@code (vocab)}. */
+  private NDArray step(NDManager m, NDArray x, float[] cos, float[] sin, int length, KvCache cache) {
+    int hd = decoder.config().headDim();
+    try (NDScope scope = new NDScope()) {
+      NDArray cosA = m.create(cos, new Shape(length, hd));
+      NDArray sinA = m.create(sin, new Shape(length, hd));
+      NDArray hidden = decoder.forward(x, cosA, sinA, cache, null);
+      NDArray logits = decoder.logits(hidden.get("{}:", length - 1)).reshape(-1);
+      NDScope.unregister(logits);
+      return logits;
+    }
+  }
+
+  private static int choose(NDArray logits, NDArray seen, float penalty) {
+    try (NDScope scope = new NDScope()) {
+      if (seen == null) {
+        return (int) logits.argMax().getLong();
+      }
+      NDArray penalised = NDArrays.where(logits.lt(0f), logits.mul(penalty), logits.div(penalty));
+      NDArray processed = NDArrays.where(seen.eq(1f), penalised, logits);
+      return (int) processed.argMax().getLong();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.guardtrace.models.text;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Past keys and values of every decoder layer, pre-allocated for the whole request ({@code [kvHeads, capacity,
+ * headDim]} per layer) and written in place, so a decode step copies only its own row instead of concatenating
+ * the whole history. Owned by one request; not thread-safe.
+ */
+public final class KvCache implements AutoCloseable {
+  private final NDArray[] keys;
+  private final NDArray[] values;
+  private final int capacity;
+  private int length;
+
+  /** Allocates a cache for {@code layers} layers on {@code manager}'s device. */
+  public KvCache(NDManager manager, int layers, int kvHeads, int capacity, int headDim, DataType dtype) {
+    this.capacity = capacity;
+    keys = new NDArray[layers];
+    values = new NDArray[layers];
+    Shape shape = new Shape(kvHeads, capacity, headDim);
+    for (int i = 0; i < layers; i++) {
+      keys[i] = manager.zeros(shape, dtype);
+      values[i] = manager.zeros(shape, dtype);
+    }
+  }
+
+  /** Tokens cached so far. */
+  public int length() {
+    return length;
+  }
+
+  /** Maximum tokens. */
+  public int capacity() {
+    return capacity;
+  }
+
+  /** Writes {@code k}, {@code v} ({@code [kvHeads, L, headDim]}) at {@code [length, length + L)} of layer. */
+  void write(int layer, NDArray k, NDArray v) {
+    long l = k.getShape().get(1);
+    if (length + l > capacity) {
+      throw new IllegalStateException("KV cache full: " + length + " + " + l + " > " + capacity);
+    }
+    NDIndex at = new NDIndex(":, {}:{}, :", length, length + l);
+    keys[layer].set(at, k);
+    values[layer].set(at, v);
+  }
+
+  /** Keys of layer for positions {@code [0, upTo)}: a view. */
+  NDArray keys(int layer, int upTo) {
+    return keys[layer].get(new NDIndex(":, 0:{}, :", upTo));
+  }
+
+  /** Values of layer for positions {@code [0, upTo)}: a view. */
+  NDArray values(int layer, int upTo) {
+    return values[layer].get(new NDIndex(":, 0:{}, :", upTo));
+  }
+
+  /** Marks {@code l} more positions as filled (after every layer has written them). */
+  void advance(int l) {
+    length += l;
+  }
+
+  /** Forgets everything after {@code newLength} (the data stays and is overwritten later). */
+  public void truncate(int newLength) {
+    if (newLength < 0 || newLength > length) {
+      throw new IllegalArgumentException("cannot truncate cache of length " + length + " to " + newLength);
+    }
+    length = newLength;
+  }
+
+  @Override
+  public void close() {
+    for (int i = 0; i < keys.length; i++) {
+      keys[i].close();
+      values[i].close();
+    }
+  }
+}

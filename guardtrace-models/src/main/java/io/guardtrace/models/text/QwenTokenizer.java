@@ -1,0 +1,184 @@
+package io.guardtrace.models.text;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.guardtrace.ModelLoadException;
+import io.guardtrace.models.config.Json;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The model's byte-level BPE tokenizer ({@code tokenizer.json}, run by DJL's HuggingFace tokenizers) split
+ * into two instances so that text from a trace can never become a control token:
+ *
+ * <ul>
+ *   <li>{@code full}: the file as published, used only to decode generated ids;
+ *   <li>{@code plain}: the same file with its added tokens removed, used to encode every piece of text that
+ *       sits between control tokens. The reference tokenizer splits its input at added tokens and encodes each
+ *       piece on its own, so encoding the pieces separately yields the same ids for ordinary text, while a
+ *       trace containing {@code <|im_end|>} is encoded as the characters {@code <}, {@code |}, ... .
+ * </ul>
+ *
+ * Added tokens that are <em>not</em> special (such as {@code <tool_call>}) are still matched inside text, as
+ * the reference does; special ones never are. Thread-safe.
+ */
+public final class QwenTokenizer implements AutoCloseable {
+  /** ChatML and vision control tokens the guard's prompt uses. */
+  public static final String IM_START = "<|im_start|>";
+  public static final String IM_END = "<|im_end|>";
+  public static final String VISION_START = "<|vision_start|>";
+  public static final String VISION_END = "<|vision_end|>";
+  public static final String IMAGE_PAD = "<|image_pad|>";
+
+  private static final Map<String, String> OPTIONS =
+      Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
+
+  private final HuggingFaceTokenizer full;
+  private final HuggingFaceTokenizer plain;
+  private final Map<String, Integer> addedIds;
+  private final Map<String, Integer> nonSpecialAdded;
+
+  private QwenTokenizer(HuggingFaceTokenizer full, HuggingFaceTokenizer plain,
+      Map<String, Integer> addedIds, Map<String, Integer> nonSpecialAdded) {
+    this.full = full;
+    this.plain = plain;
+    this.addedIds = addedIds;
+    this.nonSpecialAdded = nonSpecialAdded;
+  }
+
+  /**
+   * Loads {@code tokenizer.json}.
+   *
+   * @throws ModelLoadException when the file is missing or not a valid tokenizer
+   */
+  public static QwenTokenizer load(Path tokenizerJson) {
+    if (!Files.exists(tokenizerJson)) {
+      throw new ModelLoadException("model file tokenizer.json is missing from " + tokenizerJson.getParent());
+    }
+    try {
+      byte[] bytes = Files.readAllBytes(tokenizerJson);
+      JsonNode root = Json.MAPPER.readTree(bytes);
+      Map<String, Integer> added = new LinkedHashMap<>();
+      Map<String, Integer> nonSpecial = new LinkedHashMap<>();
+      JsonNode tokens = root.path("added_tokens");
+      for (JsonNode t : tokens) {
+        added.put(t.path("content").asText(), t.path("id").asInt());
+        if (!t.path("special").asBoolean(false)) {
+          nonSpecial.put(t.path("content").asText(), t.path("id").asInt());
+        }
+      }
+      ObjectNode stripped = root.deepCopy();
+      stripped.putArray("added_tokens");
+      byte[] plainBytes = Json.MAPPER.writeValueAsBytes(stripped);
+      HuggingFaceTokenizer full = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), OPTIONS);
+      HuggingFaceTokenizer plain =
+          HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(plainBytes), OPTIONS);
+      return new QwenTokenizer(full, plain, Collections.unmodifiableMap(added),
+          Collections.unmodifiableMap(nonSpecial));
+    } catch (IOException | RuntimeException e) {
+      throw new ModelLoadException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The id of added token {@code content}.
+   *
+   * @throws ModelLoadException when the tokenizer lacks it
+   */
+  public int addedTokenId(String content) {
+    Integer id = addedIds.get(content);
+    if (id == null) {
+      throw new ModelLoadException("tokenizer.json has no added token " + content
+          + "; this engine needs a Qwen2.5-VL tokenizer");
+    }
+    return id;
+  }
+
+  /** The id of added token {@code content}, or null. */
+  public @Nullable Integer findAddedToken(String content) {
+    return addedIds.get(content);
+  }
+
+  /**
+   * Encodes text taken from a user or a trace: never yields a special token; non-special added tokens are
+   * matched as the reference does.
+   */
+  public long[] encodeText(String text) {
+    if (text.isEmpty()) {
+      return new long[0];
+    }
+    if (nonSpecialAdded.isEmpty()) {
+      return plain.encode(text, false, false).getIds();
+    }
+    List<long[]> parts = new ArrayList<>();
+    int start = 0;
+    int i = 0;
+    while (i < text.length()) {
+      String match = null;
+      if (text.charAt(i) == '<') {
+        for (String tok : nonSpecialAdded.keySet()) {
+          if (text.startsWith(tok, i) && (match == null || tok.length() > match.length())) {
+            match = tok;
+          }
+        }
+      }
+      if (match != null) {
+        if (i > start) {
+          parts.add(plain.encode(text.substring(start, i), false, false).getIds());
+        }
+        parts.add(new long[] {nonSpecialAdded.get(match)});
+        i += match.length();
+        start = i;
+      } else {
+        i++;
+      }
+    }
+    if (start < text.length()) {
+      parts.add(plain.encode(text.substring(start), false, false).getIds());
+    }
+    int n = parts.stream().mapToInt(p -> p.length).sum();
+    long[] out = new long[n];
+    int pos = 0;
+    for (long[] p : parts) {
+      System.arraycopy(p, 0, out, pos, p.length);
+      pos += p.length;
+    }
+    return out;
+  }
+
+  /** Decodes generated ids to text, skipping special tokens (as {@code skip_special_tokens=True}). */
+  public String decode(long[] ids) {
+    return full.decode(ids, true);
+  }
+
+  /** Decodes ids keeping special tokens. */
+  public String decodeWithSpecials(long[] ids) {
+    return full.decode(ids, false);
+  }
+
+  /** Ids of every single-token string in {@code texts}, or -1 where a string is not exactly one token. */
+  public Map<String, Integer> singleTokenIds(String... texts) {
+    Map<String, Integer> out = new HashMap<>();
+    for (String t : texts) {
+      long[] ids = plain.encode(t, false, false).getIds();
+      out.put(t, ids.length == 1 ? (int) ids[0] : -1);
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    full.close();
+    plain.close();
+  }
+}

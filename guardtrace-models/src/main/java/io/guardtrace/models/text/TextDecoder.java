@@ -1,0 +1,237 @@
+package io.guardtrace.models.text;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import io.guardtrace.models.config.TextConfig;
+import io.guardtrace.models.weights.TensorLoader;
+import io.guardtrace.models.weights.WeightStore;
+
+/**
+ * The Qwen2.5-VL language model ({@code Qwen2_5_VLTextModel} + tied or separate {@code lm_head} in transformers'
+ * modeling_qwen2_5_vl.py) on DJL: pre-RMSNorm decoder layers with grouped-query attention (q/k/v biases,
+ * multimodal rotary embedding, causal mask) and a SwiGLU MLP, a final RMSNorm and the output head.
+ *
+ * <p>Weights are loaded once (q/k/v and gate/up fused into single matrices so each layer runs two matrix
+ * multiplies fewer) and shared read-only by every request; {@link #forward} is thread-safe as long as each
+ * caller brings its own {@link KvCache}.
+ */
+public final class TextDecoder implements AutoCloseable {
+  private final TextConfig cfg;
+  private final TensorLoader loader;
+  private final NDArray embed; // (vocab, hidden)
+  private final NDArray lmHead; // (vocab, hidden); the embedding when tied
+  private final NDArray finalNorm; // (hidden)
+  private final Layer[] layers;
+  private final float scale;
+
+  /** One decoder layer's weights. */
+  private record Layer(
+      NDArray inputNorm, // (hidden)
+      NDArray qkvWeight, // ((heads + 2 * kvHeads) * headDim, hidden)
+      NDArray qkvBias, // ((heads + 2 * kvHeads) * headDim)
+      NDArray oWeight, // (hidden, heads * headDim)
+      NDArray postNorm, // (hidden)
+      NDArray gateUpWeight, // (2 * intermediate, hidden)
+      NDArray downWeight) {} // (hidden, intermediate)
+
+  /** Loads the decoder's weights from {@code store} with {@code loader} (which decides device and dtype). */
+  public TextDecoder(TextConfig cfg, WeightStore store, TensorLoader loader) {
+    this.cfg = cfg;
+    this.loader = loader;
+    int h = cfg.hiddenSize();
+    int hd = cfg.headDim();
+    int qDim = cfg.numHeads() * hd;
+    int kvDim = cfg.numKvHeads() * hd;
+    embed = loader.load(store, store.text("embed_tokens.weight"), cfg.vocabSize(), h);
+    String head = store.lmHead();
+    if (head != null) {
+      // newer checkpoints store lm_head.weight even when it is tied; it then equals the embedding
+      lmHead = loader.load(store, head, cfg.vocabSize(), h);
+    } else if (cfg.tieWordEmbeddings()) {
+      lmHead = embed;
+    } else {
+      throw new io.guardtrace.ModelLoadException("lm_head.weight is missing from the weights in " + store.dir()
+          + " and config.json does not tie it to the embedding (tie_word_embeddings is false)");
+    }
+    finalNorm = loader.loadNorm(store, store.text("norm.weight"), h);
+    layers = new Layer[cfg.numLayers()];
+    for (int i = 0; i < layers.length; i++) {
+      String p = "layers." + i + ".";
+      NDArray qkvW = loader.loadConcat(store, new String[] {
+          store.text(p + "self_attn.q_proj.weight"), store.text(p + "self_attn.k_proj.weight"),
+          store.text(p + "self_attn.v_proj.weight")}, new long[][] {{qDim, h}, {kvDim, h}, {kvDim, h}});
+      NDArray qkvB = loader.loadConcat(store, new String[] {
+          store.text(p + "self_attn.q_proj.bias"), store.text(p + "self_attn.k_proj.bias"),
+          store.text(p + "self_attn.v_proj.bias")}, new long[][] {{qDim}, {kvDim}, {kvDim}});
+      NDArray gateUp = loader.loadConcat(store, new String[] {
+          store.text(p + "mlp.gate_proj.weight"), store.text(p + "mlp.up_proj.weight")},
+          new long[][] {{cfg.intermediateSize(), h}, {cfg.intermediateSize(), h}});
+      layers[i] = new Layer(
+          loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h),
+          qkvW,
+          qkvB,
+          loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim),
+          loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h),
+          gateUp,
+          loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize()));
+    }
+    scale = (float) (1.0 / Math.sqrt(hd));
+  }
+
+  /** The configuration. */
+  public TextConfig config() {
+    return cfg;
+  }
+
+  /** The data type activations are computed in. */
+  public DataType computeType() {
+    return loader.computeType();
+  }
+
+  /**
+   * Embeds token ids ({@code embed_tokens}).
+   *
+   * @return {@code (L, hidden)} in the compute dtype, attached to {@code manager}
+   */
+  public NDArray embed(NDManager manager, long[] ids) {
+    NDArray idx = manager.create(ids);
+    NDArray rows = embed.get(manager, new NDIndex("{}", idx));
+    idx.close();
+    return rows;
+  }
+
+  /**
+   * Runs every layer over {@code x} ({@code (L, hidden)}) at cache positions {@code [cache.length(), +L)},
+   * writing their keys and values into {@code cache}, and returns the final-normed hidden states
+   * {@code (L, hidden)}.
+   *
+   * @param cos rotary cosines {@code (L, headDim)} in float32
+   * @param sin rotary sines {@code (L, headDim)} in float32
+   * @param layerOutputs when non-null, receives each layer's output (for parity tests), length numLayers
+   */
+  public NDArray forward(NDArray x, NDArray cos, NDArray sin, KvCache cache, NDArray[] layerOutputs) {
+    int length = Math.toIntExact(x.getShape().get(0));
+    int start = cache.length();
+    int total = start + length;
+    NDArray mask = length > 1 ? causalMask(x.getManager(), length, start) : null;
+    NDArray hidden = x;
+    for (int i = 0; i < layers.length; i++) {
+      NDArray next = layer(layers[i], i, hidden, cos, sin, cache, mask, length, total);
+      if (hidden != x) {
+        hidden.close();
+      }
+      hidden = next;
+      if (layerOutputs != null) {
+        layerOutputs[i] = hidden.duplicate();
+      }
+    }
+    cache.advance(length);
+    if (mask != null) {
+      mask.close();
+    }
+    NDArray out = loader.rmsNorm(hidden, finalNorm, (float) cfg.rmsNormEps());
+    if (hidden != x) {
+      hidden.close();
+    }
+    return out;
+  }
+
+  /** Logits {@code (L, vocab)} in float32 for final hidden states {@code (L, hidden)}. */
+  public NDArray logits(NDArray hidden) {
+    NDArray out = Linear.linear(hidden, lmHead).singletonOrThrow();
+    return loader.toFloat32(out);
+  }
+
+  private NDArray layer(Layer w, int index, NDArray x, NDArray cos, NDArray sin, KvCache cache,
+      NDArray mask, int length, int total) {
+    int heads = cfg.numHeads();
+    int kvHeads = cfg.numKvHeads();
+    int hd = cfg.headDim();
+    int groups = cfg.groups();
+    NDArray attnOut;
+    try (NDArray normed = loader.rmsNorm(x, w.inputNorm(), (float) cfg.rmsNormEps());
+        NDArray qkv = Linear.linear(normed, w.qkvWeight(), w.qkvBias()).singletonOrThrow()) {
+      // (L, H*hd) -> (H, L, hd)
+      NDArray q = rotate(qkv.get(":, 0:{}", heads * hd).reshape(length, heads, hd).transpose(1, 0, 2), cos, sin);
+      NDArray k = rotate(qkv.get(":, {}:{}", heads * hd, (heads + kvHeads) * hd)
+          .reshape(length, kvHeads, hd).transpose(1, 0, 2), cos, sin);
+      NDArray v = qkv.get(":, {}:", (heads + kvHeads) * hd).reshape(length, kvHeads, hd).transpose(1, 0, 2);
+      cache.write(index, k, v);
+      k.close();
+      v.close();
+      NDArray keys = cache.keys(index, total); // (kvH, S, hd)
+      NDArray values = cache.values(index, total);
+      // query heads 2j, 2j+1 share kv head j (repeat_kv): group them instead of copying the keys
+      NDArray qg = q.reshape(kvHeads, groups * length, hd);
+      NDArray scores = qg.matMul(keys.transpose(0, 2, 1)).muli(scale); // (kvH, G*L, S)
+      NDArray probs;
+      if (mask != null) {
+        NDArray masked = scores.reshape(kvHeads, groups, length, total).addi(mask);
+        probs = loader.softmaxFloat32(masked, -1).reshape(kvHeads, groups * length, total);
+        masked.close();
+      } else {
+        probs = loader.softmaxFloat32(scores, -1);
+      }
+      NDArray ctx = probs.matMul(values) // (kvH, G*L, hd)
+          .reshape(heads, length, hd).transpose(1, 0, 2).reshape(length, heads * hd);
+      attnOut = Linear.linear(ctx, w.oWeight()).singletonOrThrow();
+      for (NDArray a : new NDArray[] {q, keys, values, qg, scores, probs, ctx}) {
+        a.close();
+      }
+    }
+    NDArray h = x.add(attnOut);
+    attnOut.close();
+    NDArray mlp;
+    try (NDArray normed = loader.rmsNorm(h, w.postNorm(), (float) cfg.rmsNormEps());
+        NDArray gu = Linear.linear(normed, w.gateUpWeight()).singletonOrThrow()) {
+      int inter = cfg.intermediateSize();
+      NDArray gate = gu.get(":, 0:{}", inter);
+      NDArray up = gu.get(":, {}:", inter);
+      NDArray act = Activation.swish(gate, 1f).muli(up);
+      mlp = Linear.linear(act, w.downWeight()).singletonOrThrow();
+      gate.close();
+      up.close();
+      act.close();
+    }
+    NDArray out = h.addi(mlp);
+    mlp.close();
+    return out;
+  }
+
+  /** {@code x * cos + rotate_half(x) * sin} with {@code rotate_half(x) = cat(-x[..., d/2:], x[..., :d/2])}. */
+  private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+    int half = cfg.headDim() / 2;
+    NDArray x1 = x.get(":, :, 0:{}", half);
+    NDArray x2 = x.get(":, :, {}:", half);
+    NDArray neg = x2.neg();
+    NDArray rotated = neg.concat(x1, -1);
+    NDArray out = x.mul(cos).addi(rotated.muli(sin));
+    for (NDArray a : new NDArray[] {x1, x2, neg, rotated, x}) {
+      a.close();
+    }
+    return out;
+  }
+
+  /** Additive mask {@code (L, S)}: 0 where query i may see key j (j <= start + i), the float minimum else. */
+  private NDArray causalMask(NDManager manager, int length, int start) {
+    int total = start + length;
+    float[] m = new float[length * total];
+    for (int i = 0; i < length; i++) {
+      for (int j = start + i + 1; j < total; j++) {
+        m[i * total + j] = -Float.MAX_VALUE;
+      }
+    }
+    NDArray mask = manager.create(m, new Shape(length, total));
+    return loader.toCompute(mask);
+  }
+
+  @Override
+  public void close() {
+    loader.close();
+  }
+}

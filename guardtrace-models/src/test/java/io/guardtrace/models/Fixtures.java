@@ -1,0 +1,52 @@
+package io.guardtrace.models;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Locates the reference golden data copied unchanged from shared/fixtures into the repository's testdata/. */
+public final class Fixtures {
+  private Fixtures() {}
+
+  /** {@code testdata/qwen2_5_vl}. */
+  public static Path root() {
+    String prop = System.getProperty("guardtrace.testdata");
+    Path base = prop != null ? Path.of(prop) : Path.of("..", "testdata");
+    Path root = base.resolve("qwen2_5_vl");
+    if (!Files.isDirectory(root)) {
+      throw new IllegalStateException("golden data not found at " + root.toAbsolutePath());
+    }
+    return root;
+  }
+
+  /** The tiny random-weight checkpoint. */
+  public static Path tinyModel() {
+    return root().resolve("tiny-qwen2_5_vl");
+  }
+
+  /** A model-goldens file, e.g. {@code guardtrace_text_f32.safetensors}. */
+  public static Path golden(String name) {
+    return root().resolve("model-goldens").resolve(name);
+  }
+
+  /** Relative error ||a - b|| / ||b||. */
+  public static double relativeError(float[] actual, float[] expected) {
+    if (actual.length != expected.length) {
+      throw new AssertionError("length " + actual.length + " != " + expected.length);
+    }
+    double num = 0;
+    double den = 0;
+    for (int i = 0; i < actual.length; i++) {
+      double d = (double) actual[i] - expected[i];
+      num += d * d;
+      den += (double) expected[i] * expected[i];
+    }
+    return Math.sqrt(num) / Math.sqrt(den);
+  }
+
+  /** Slice {@code [from, from + len)} of {@code a}. */
+  public static float[] slice(float[] a, int from, int len) {
+    float[] out = new float[len];
+    System.arraycopy(a, from, out, 0, len);
+    return out;
+  }
+}
