@@ -43,4 +43,9 @@ public record EngineOptions(
   public static EngineOptions of(Path modelDir) {
     return new EngineOptions(modelDir, "auto", "auto", null, null, DEFAULT_MAX_DECODED_PIXELS, 0, true);
   }
+
+  /** A copy on the CPU in float32 (tests and tools). */
+  public EngineOptions withCpu() {
+    return new EngineOptions(modelDir, "cpu", "float32", minPixels, maxPixels, maxDecodedPixels, threads, prefixCache);
+  }
 }

@@ -36,7 +36,16 @@ public final class Generator {
      *
      * @return false to stop generating
      */
-    boolean onStep(int step, int tokenId, NDArray rawLogits);
+    boolean onStep(int step, int tokenId, NDArray rawLogits, LookAhead lookAhead);
+  }
+
+  /**
+   * Runs a short hypothetical continuation on the request's cache and forgets it: feeds {@code tokens[i]} in
+   * turn and returns the softmax probability of {@code probes[i]} after each. Costs one decode step per token.
+   */
+  @FunctionalInterface
+  public interface LookAhead {
+    float[] probe(int[] tokens, int[] probes);
   }
 
   /** Polled between steps. */
@@ -64,7 +73,7 @@ public final class Generator {
     int vocab = c.vocabSize();
     List<Integer> out = new ArrayList<>();
     try (NDManager m = manager.newSubManager();
-        KvCache cache = new KvCache(m, c.numLayers(), c.numKvHeads(), length + maxNewTokens, c.headDim(),
+        KvCache cache = new KvCache(m, c.numLayers(), c.numKvHeads(), length + maxNewTokens + 2, c.headDim(),
             decoder.computeType())) {
       NDArray seen = null;
       if (penalty != 1.0) {
@@ -86,7 +95,9 @@ public final class Generator {
       for (int stepIndex = 0; stepIndex < maxNewTokens; stepIndex++) {
         int next = choose(logits, seen, (float) penalty);
         out.add(next);
-        boolean go = listener.onStep(stepIndex, next, logits);
+        final NDManager fm = m;
+        LookAhead la = (tokens, probes) -> lookAhead(fm, cache, positions.ropeDelta(), tokens, probes);
+        boolean go = listener.onStep(stepIndex, next, logits, la);
         logits.close();
         if (!go || (!ignoreEos && eos.contains(next)) || stepIndex == maxNewTokens - 1) {
           break;
@@ -120,6 +131,28 @@ public final class Generator {
       NDScope.unregister(logits);
       return logits;
     }
+  }
+
+  private float[] lookAhead(NDManager m, KvCache cache, long ropeDelta, int[] tokens, int[] probes) {
+    int keep = cache.length();
+    int hd = decoder.config().headDim();
+    float[] cos = new float[hd];
+    float[] sin = new float[hd];
+    float[] out = new float[tokens.length];
+    try {
+      for (int i = 0; i < tokens.length && cache.length() < cache.capacity(); i++) {
+        rope.tables(cache.length() + ropeDelta, cos, sin);
+        try (NDScope scope = new NDScope()) {
+          NDArray x = decoder.embed(m, new long[] {tokens[i]});
+          NDArray logits = step(m, x, cos, sin, 1, cache);
+          out[i] = logits.softmax(-1).getFloat(probes[i]);
+          logits.close();
+        }
+      }
+    } finally {
+      cache.truncate(keep);
+    }
+    return out;
   }
 
   private static int choose(NDArray logits, NDArray seen, float penalty) {

@@ -62,6 +62,7 @@ public final class QwenTokenizer implements AutoCloseable {
    * @throws ModelLoadException when the file is missing or not a valid tokenizer
    */
   public static QwenTokenizer load(Path tokenizerJson) {
+    io.guardtrace.models.DjlDefaults.apply();
     if (!Files.exists(tokenizerJson)) {
       throw new ModelLoadException("model file tokenizer.json is missing from " + tokenizerJson.getParent());
     }

@@ -146,7 +146,7 @@ class TextParityTest {
     try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
       NDArray x = decoder.embed(m, ids);
       return new Generator(decoder).generate(m, x, ids, r, 24, new HashSet<>(List.of(151645, 151643)), false,
-          penalty, (s, t, l) -> true, () -> false);
+          penalty, (s, t, l, la) -> true, () -> false);
     }
   }
 

@@ -1,0 +1,302 @@
+package io.guardtrace.models.engine;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import io.guardtrace.EngineException;
+import io.guardtrace.GuardTraceClosedException;
+import io.guardtrace.GuardTraceException;
+import io.guardtrace.InvalidInputException;
+import io.guardtrace.ModelLoadException;
+import io.guardtrace.PromptTooLongException;
+import io.guardtrace.models.config.GenerationSettings;
+import io.guardtrace.models.config.ModelConfig;
+import io.guardtrace.models.text.ChatPrompt;
+import io.guardtrace.models.text.Generator;
+import io.guardtrace.models.text.QwenTokenizer;
+import io.guardtrace.models.text.RopeIndex;
+import io.guardtrace.models.text.TextDecoder;
+import io.guardtrace.models.weights.TensorLoader;
+import io.guardtrace.models.weights.WeightStore;
+import io.guardtrace.spi.Engine;
+import io.guardtrace.spi.EngineOptions;
+import io.guardtrace.spi.EngineRequest;
+import io.guardtrace.spi.EngineResult;
+import io.guardtrace.spi.PromptPart;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The Qwen2.5-VL engine: tokenizer, chat template, image preprocessing, vision tower and text decoder of one
+ * checkpoint, on one device, in one precision. Thread-safe: requests run concurrently, each with its own
+ * native memory scope, sharing the read-only weights. {@link #close()} waits for running requests.
+ */
+public final class Qwen25VlEngine implements Engine {
+  private final Path dir;
+  private final ModelConfig config;
+  private final GenerationSettings generation;
+  private final QwenTokenizer tokenizer;
+  private final WeightStore store;
+  private final TextDecoder decoder;
+  private final Generator generator;
+  private final VisionPath vision;
+  private final String identity;
+  private final Device device;
+  private final int[] judgmentIds;
+  private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  private volatile boolean closed;
+
+  private Qwen25VlEngine(Path dir, ModelConfig config, GenerationSettings generation, QwenTokenizer tokenizer,
+      WeightStore store, TextDecoder decoder, VisionPath vision, String identity, Device device) {
+    this.dir = dir;
+    this.config = config;
+    this.generation = generation;
+    this.tokenizer = tokenizer;
+    this.store = store;
+    this.decoder = decoder;
+    this.generator = new Generator(decoder);
+    this.vision = vision;
+    this.identity = identity;
+    this.device = device;
+    Map<String, Integer> ids = tokenizer.singleTokenIds("0", "1", ".", "5");
+    this.judgmentIds = new int[] {ids.get("0"), ids.get("1"), ids.get("."), ids.get("5")};
+  }
+
+  /**
+   * Loads the checkpoint in {@code options.modelDir()}.
+   *
+   * @throws ModelLoadException naming the file or tensor at fault
+   */
+  public static Qwen25VlEngine open(EngineOptions options) {
+    io.guardtrace.models.DjlDefaults.apply();
+    Path dir = options.modelDir();
+    if (!Files.isDirectory(dir)) {
+      throw new ModelLoadException("model directory " + dir + " does not exist");
+    }
+    ModelConfig config = ModelConfig.load(dir.resolve("config.json"));
+    GenerationSettings generation =
+        GenerationSettings.load(dir.resolve("generation_config.json"), dir.resolve("config.json"));
+    Device device = DeviceSelector.select(options.device());
+    TensorLoader.Precision precision = Precisions.select(options.dtype(), device);
+    if (options.threads() > 0) {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
+    }
+    QwenTokenizer tokenizer = QwenTokenizer.load(dir.resolve("tokenizer.json"));
+    WeightStore store = null;
+    TextDecoder decoder = null;
+    try {
+      requireTokenizerMatches(tokenizer, config);
+      store = WeightStore.open(dir);
+      decoder = new TextDecoder(config.text(), store, new TensorLoader(device, precision));
+      VisionPath vision = VisionPath.open(dir, config, store, device, precision, options);
+      String identity = "qwen2_5_vl:" + dir.toAbsolutePath().normalize() + ":" + precision + ":"
+          + vision.identity();
+      return new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, vision, identity, device);
+    } catch (RuntimeException e) {
+      if (decoder != null) {
+        decoder.close();
+      }
+      if (store != null) {
+        store.close();
+      }
+      tokenizer.close();
+      throw e;
+    }
+  }
+
+  private static void requireTokenizerMatches(QwenTokenizer tokenizer, ModelConfig config) {
+    int pad = tokenizer.addedTokenId(QwenTokenizer.IMAGE_PAD);
+    if (pad != config.imageTokenId()) {
+      throw new ModelLoadException("tokenizer.json maps " + QwenTokenizer.IMAGE_PAD + " to " + pad
+          + " but config.json's image_token_id is " + config.imageTokenId());
+    }
+    for (String t : new String[] {QwenTokenizer.IM_START, QwenTokenizer.IM_END, QwenTokenizer.VISION_START,
+        QwenTokenizer.VISION_END}) {
+      tokenizer.addedTokenId(t);
+    }
+  }
+
+  @Override
+  public String identity() {
+    return identity;
+  }
+
+  @Override
+  public int contextLength() {
+    return config.text().maxPositionEmbeddings();
+  }
+
+  @Override
+  public int countTokens(String text) {
+    return tokenizer.encodeText(text).length;
+  }
+
+  @Override
+  public int countPromptTokens(String systemPrompt, List<PromptPart> userParts) {
+    List<ChatPrompt.Part> parts = new ArrayList<>();
+    for (PromptPart p : userParts) {
+      if (p instanceof PromptPart.Text t) {
+        parts.add(new ChatPrompt.TextPart(t.text()));
+      } else if (p instanceof PromptPart.Image img) {
+        parts.add(new ChatPrompt.ImagePart(vision.tokenCount(img.image())));
+      }
+    }
+    return ChatPrompt.render(systemPrompt, parts).encode(tokenizer).length;
+  }
+
+  /** The model directory. */
+  public Path modelDir() {
+    return dir;
+  }
+
+  /** The device the model runs on. */
+  public Device device() {
+    return device;
+  }
+
+  @Override
+  public EngineResult generate(EngineRequest request) {
+    if (!lifecycle.readLock().tryLock()) {
+      throw new GuardTraceClosedException("the engine is closing");
+    }
+    try {
+      if (closed) {
+        throw new GuardTraceClosedException("the engine was closed");
+      }
+      return run(request);
+    } catch (GuardTraceException e) {
+      throw e;
+    } catch (OutOfMemoryError e) {
+      throw new EngineException("out of memory while generating: " + e.getMessage()
+          + " (use smaller images, lower max pixels or a shorter trace)", e);
+    } catch (RuntimeException e) {
+      throw new EngineException("the engine failed: " + e, e);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  private EngineResult run(EngineRequest request) {
+    long t0 = System.nanoTime();
+    try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
+      VisionPath.Encoded images = vision.preprocess(request.userParts());
+      long t1 = System.nanoTime();
+      List<ChatPrompt.Part> parts = new ArrayList<>();
+      int image = 0;
+      for (PromptPart p : request.userParts()) {
+        if (p instanceof PromptPart.Text t) {
+          parts.add(new ChatPrompt.TextPart(t.text()));
+        } else {
+          parts.add(new ChatPrompt.ImagePart(images.tokenCount(image++)));
+        }
+      }
+      long[] ids = ChatPrompt.render(request.systemPrompt(), parts).encode(tokenizer);
+      int limit = Math.min(contextLength(), Integer.MAX_VALUE - request.maxNewTokens());
+      if (ids.length + request.maxNewTokens() > limit) {
+        throw new PromptTooLongException(ids.length + request.maxNewTokens(), limit,
+            "prompt of " + ids.length + " tokens plus " + request.maxNewTokens()
+                + " new tokens exceeds the model's context length");
+      }
+      NDArray embeds = decoder.embed(m, ids);
+      NDArray imageEmbeds = vision.encode(m, images);
+      long t2 = System.nanoTime();
+      if (imageEmbeds != null) {
+        scatterImages(m, embeds, ids, imageEmbeds);
+      }
+      RopeIndex rope = RopeIndex.compute(ids, config.imageTokenId(), images.grids(), vision.mergeSize());
+      Set<Integer> eos = new HashSet<>(generation.eosTokenIds());
+      List<Integer> generated = new ArrayList<>();
+      long[] firstTokenAt = {0};
+      StringBuilder text = new StringBuilder();
+      JudgmentTracker judgment =
+          new JudgmentTracker(judgmentIds[0], judgmentIds[1], judgmentIds[2], judgmentIds[3]);
+      Generator.StepListener listener = (step, token, logits, lookAhead) -> {
+        if (step == 0) {
+          firstTokenAt[0] = System.nanoTime();
+        }
+        String before = text.toString();
+        generated.add(token);
+        boolean needLookAhead = judgment.onStep(before, token, logits);
+        if (needLookAhead) {
+          int[] la = judgment.lookAheadIds();
+          float[] p = lookAhead.probe(new int[] {la[0], la[1]}, new int[] {la[1], la[2]});
+          judgment.lookAhead(p[0], p[1]);
+        }
+        String decoded = tokenizer.decode(generated.stream().mapToLong(Integer::longValue).toArray());
+        String piece = "";
+        if (decoded.startsWith(before) && !decoded.endsWith("\uFFFD")) {
+          piece = decoded.substring(before.length());
+          text.append(piece);
+        }
+        request.listener().onToken(token, piece);
+        return true;
+      };
+      generator.generate(m, embeds, ids, rope, request.maxNewTokens(), eos, request.ignoreEos(),
+          generation.repetitionPenalty(), listener, () -> request.cancellation().isCancelled());
+      long t3 = System.nanoTime();
+      long[] out = generated.stream().mapToLong(Integer::longValue).toArray();
+      boolean stopped = !generated.isEmpty() && eos.contains(generated.get(generated.size() - 1))
+          && !request.ignoreEos();
+      long firstAt = firstTokenAt[0] == 0 ? t3 : firstTokenAt[0];
+      return new EngineResult(tokenizer.decode(out), generated, ids.length,
+          stopped ? EngineResult.FinishReason.EOS : EngineResult.FinishReason.LENGTH,
+          t1 - t0, t2 - t1, firstAt - t2, t3 - firstAt, judgment.result());
+    }
+  }
+
+  /** Writes image embeddings over the {@code <|image_pad|>} rows, in order (the reference's masked_scatter). */
+  private void scatterImages(NDManager m, NDArray embeds, long[] ids, NDArray imageEmbeds) {
+    int row = 0;
+    int total = Math.toIntExact(imageEmbeds.getShape().get(0));
+    int i = 0;
+    while (i < ids.length) {
+      if (ids[i] == config.imageTokenId()) {
+        int j = i;
+        while (j < ids.length && ids[j] == config.imageTokenId()) {
+          j++;
+        }
+        int len = j - i;
+        if (row + len > total) {
+          throw new EngineException("image features and image tokens do not match: " + total + " features");
+        }
+        embeds.set(new NDIndex("{}:{}, :", i, j), imageEmbeds.get("{}:{}, :", row, row + len));
+        row += len;
+        i = j;
+      } else {
+        i++;
+      }
+    }
+    if (row != total) {
+      throw new InvalidInputException("image features and image tokens do not match: " + total
+          + " features for " + row + " tokens");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    lifecycle.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      vision.close();
+      decoder.close();
+      store.close();
+      tokenizer.close();
+    } finally {
+      lifecycle.writeLock().unlock();
+    }
+  }
+}
