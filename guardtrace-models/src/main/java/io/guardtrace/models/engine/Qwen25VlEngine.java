@@ -14,6 +14,7 @@ import io.guardtrace.models.config.GenerationSettings;
 import io.guardtrace.models.config.ModelConfig;
 import io.guardtrace.models.text.ChatPrompt;
 import io.guardtrace.models.text.Generator;
+import io.guardtrace.models.text.KvCache;
 import io.guardtrace.models.text.QwenTokenizer;
 import io.guardtrace.models.text.RopeIndex;
 import io.guardtrace.models.text.TextDecoder;
@@ -33,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Qwen2.5-VL engine: tokenizer, chat template, image preprocessing, vision tower and text decoder of one
@@ -51,11 +53,13 @@ public final class Qwen25VlEngine implements Engine {
   private final String identity;
   private final Device device;
   private final int[] judgmentIds;
+  private final @Nullable PrefixCache prefixCache;
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private volatile boolean closed;
 
   private Qwen25VlEngine(Path dir, ModelConfig config, GenerationSettings generation, QwenTokenizer tokenizer,
-      WeightStore store, TextDecoder decoder, VisionPath vision, String identity, Device device) {
+      WeightStore store, TextDecoder decoder, VisionPath vision, String identity, Device device,
+      boolean prefixCache) {
     this.dir = dir;
     this.config = config;
     this.generation = generation;
@@ -63,6 +67,7 @@ public final class Qwen25VlEngine implements Engine {
     this.store = store;
     this.decoder = decoder;
     this.generator = new Generator(decoder);
+    this.prefixCache = prefixCache ? new PrefixCache(device, decoder, generator) : null;
     this.vision = vision;
     this.identity = identity;
     this.device = device;
@@ -99,7 +104,8 @@ public final class Qwen25VlEngine implements Engine {
       VisionPath vision = VisionPath.open(dir, config, store, device, precision, options);
       String identity = "qwen2_5_vl:" + dir.toAbsolutePath().normalize() + ":" + precision + ":"
           + vision.identity();
-      return new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, vision, identity, device);
+      return new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, vision, identity, device,
+          options.prefixCache());
     } catch (RuntimeException e) {
       if (decoder != null) {
         decoder.close();
@@ -198,7 +204,8 @@ public final class Qwen25VlEngine implements Engine {
           parts.add(new ChatPrompt.ImagePart(images.tokenCount(image++)));
         }
       }
-      long[] ids = ChatPrompt.render(request.systemPrompt(), parts).encode(tokenizer);
+      ChatPrompt prompt = ChatPrompt.render(request.systemPrompt(), parts);
+      long[] ids = prompt.encode(tokenizer);
       int limit = Math.min(contextLength(), Integer.MAX_VALUE - request.maxNewTokens());
       if (ids.length + request.maxNewTokens() > limit) {
         throw new PromptTooLongException(ids.length + request.maxNewTokens(), limit,
@@ -239,7 +246,8 @@ public final class Qwen25VlEngine implements Engine {
         request.listener().onToken(token, piece);
         return true;
       };
-      generator.generate(m, embeds, ids, rope, request.maxNewTokens(), eos, request.ignoreEos(),
+      KvCache prefix = prefixCache == null ? null : prefixCache.get(prompt.encodeSystemPrefix(tokenizer), ids);
+      generator.generate(m, embeds, ids, rope, prefix, request.maxNewTokens(), eos, request.ignoreEos(),
           generation.repetitionPenalty(), listener, () -> request.cancellation().isCancelled());
       long t3 = System.nanoTime();
       long[] out = generated.stream().mapToLong(Integer::longValue).toArray();
@@ -291,6 +299,9 @@ public final class Qwen25VlEngine implements Engine {
         return;
       }
       closed = true;
+      if (prefixCache != null) {
+        prefixCache.close();
+      }
       vision.close();
       decoder.close();
       store.close();

@@ -93,6 +93,15 @@ public final class ChatPrompt {
     return b.toString();
   }
 
+  /**
+   * The ids of the fixed prefix every request with this system prompt shares: the system turn and the
+   * {@code <|im_start|>} that opens the user turn. It ends on a control token, so its ids are the same
+   * whatever the user turn holds.
+   */
+  public long[] encodeSystemPrefix(QwenTokenizer tokenizer) {
+    return new ChatPrompt(segments.subList(0, 5)).encode(tokenizer);
+  }
+
   /** The input ids: text encoded piece by piece, control tokens by id, image pads expanded. */
   public long[] encode(QwenTokenizer tokenizer) {
     List<long[]> pieces = new ArrayList<>();

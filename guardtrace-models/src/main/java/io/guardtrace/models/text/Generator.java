@@ -10,6 +10,7 @@ import io.guardtrace.GuardTraceCancelledException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Greedy decoding with a KV cache, as {@code GenerationMixin.generate(do_sample=False)} does it: prefill the
@@ -68,6 +69,19 @@ public final class Generator {
   public List<Integer> generate(NDManager manager, NDArray inputsEmbeds, long[] promptIds, RopeIndex positions,
       int maxNewTokens, Set<Integer> eos, boolean ignoreEos, double penalty, StepListener listener,
       Cancelled cancelled) {
+    return generate(manager, inputsEmbeds, promptIds, positions, null, maxNewTokens, eos, ignoreEos, penalty,
+        listener, cancelled);
+  }
+
+  /**
+   * As {@link #generate(NDManager, NDArray, long[], RopeIndex, int, Set, boolean, double, StepListener,
+   * Cancelled)}, starting from {@code prefix}: a cache holding the keys and values of the prompt's first
+   * {@code prefix.length()} tokens (a shared system prompt), so only the rest of the prompt is prefilled.
+   * The prefix must be text at positions {@code 0..n-1} (no images), as a system prompt is.
+   */
+  public List<Integer> generate(NDManager manager, NDArray inputsEmbeds, long[] promptIds, RopeIndex positions,
+      @Nullable KvCache prefix, int maxNewTokens, Set<Integer> eos, boolean ignoreEos, double penalty,
+      StepListener listener, Cancelled cancelled) {
     int length = promptIds.length;
     var c = decoder.config();
     int vocab = c.vocabSize();
@@ -86,10 +100,23 @@ public final class Generator {
         seen = m.create(mask);
       }
       int hd = c.headDim();
-      float[] cos = new float[length * hd];
-      float[] sin = new float[length * hd];
-      rope.tables(positions.positions(), 0, length, cos, sin);
-      NDArray logits = step(m, inputsEmbeds, cos, sin, length, cache);
+      int from = 0;
+      if (prefix != null && prefix.length() < length) {
+        cache.loadPrefix(prefix);
+        from = prefix.length();
+      }
+      int rest = length - from;
+      float[] cos = new float[rest * hd];
+      float[] sin = new float[rest * hd];
+      rope.tables(positions.positions(), from, rest, cos, sin);
+      NDArray logits;
+      if (from == 0) {
+        logits = step(m, inputsEmbeds, cos, sin, rest, cache);
+      } else {
+        try (NDArray tail = inputsEmbeds.get("{}:, :", from)) {
+          logits = step(m, tail, cos, sin, rest, cache);
+        }
+      }
       float[] cos1 = new float[hd];
       float[] sin1 = new float[hd];
       for (int stepIndex = 0; stepIndex < maxNewTokens; stepIndex++) {
@@ -131,6 +158,31 @@ public final class Generator {
       NDScope.unregister(logits);
       return logits;
     }
+  }
+
+  /**
+   * Prefills {@code embeds} ({@code (n, hidden)}, text at positions 0..n-1) into a new cache of exactly
+   * {@code n} positions on {@code manager}, for reuse as a prefix by later requests.
+   */
+  public KvCache prefill(NDManager manager, NDArray embeds) {
+    var c = decoder.config();
+    int n = Math.toIntExact(embeds.getShape().get(0));
+    long[][] pos = new long[3][n];
+    for (int k = 0; k < 3; k++) {
+      for (int i = 0; i < n; i++) {
+        pos[k][i] = i;
+      }
+    }
+    float[] cos = new float[n * c.headDim()];
+    float[] sin = new float[n * c.headDim()];
+    rope.tables(pos, 0, n, cos, sin);
+    KvCache cache = new KvCache(manager, c.numLayers(), c.numKvHeads(), n, c.headDim(), decoder.computeType());
+    try (NDScope scope = new NDScope()) {
+      NDScope.unregister(cache.arrays());
+      decoder.forward(embeds, manager.create(cos, new Shape(n, c.headDim())),
+          manager.create(sin, new Shape(n, c.headDim())), cache, null);
+    }
+    return cache;
   }
 
   private float[] lookAhead(NDManager m, KvCache cache, long ropeDelta, int[] tokens, int[] probes) {

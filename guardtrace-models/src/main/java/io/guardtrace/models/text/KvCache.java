@@ -29,6 +29,14 @@ public final class KvCache implements AutoCloseable {
     }
   }
 
+  /** Every tensor of the cache (to keep them out of an enclosing scope). */
+  ai.djl.ndarray.NDArray[] arrays() {
+    ai.djl.ndarray.NDArray[] all = new ai.djl.ndarray.NDArray[keys.length * 2];
+    System.arraycopy(keys, 0, all, 0, keys.length);
+    System.arraycopy(values, 0, all, keys.length, values.length);
+    return all;
+  }
+
   /** Tokens cached so far. */
   public int length() {
     return length;
@@ -63,6 +71,25 @@ public final class KvCache implements AutoCloseable {
   /** Marks {@code l} more positions as filled (after every layer has written them). */
   void advance(int l) {
     length += l;
+  }
+
+  /**
+   * Copies the first {@code prefix.length()} positions of every layer from {@code prefix} (a cache of a shared
+   * prompt prefix) and continues after them. Only valid on an empty cache of the same shape.
+   */
+  public void loadPrefix(KvCache prefix) {
+    if (length != 0 || prefix.keys.length != keys.length || prefix.length > capacity) {
+      throw new IllegalStateException("cannot load a prefix of " + prefix.length + " into this cache");
+    }
+    NDIndex at = new NDIndex(":, 0:{}, :", prefix.length);
+    for (int i = 0; i < keys.length; i++) {
+      try (NDArray k = prefix.keys(i, prefix.length);
+          NDArray v = prefix.values(i, prefix.length)) {
+        keys[i].set(at, k);
+        values[i].set(at, v);
+      }
+    }
+    length = prefix.length;
   }
 
   /** Forgets everything after {@code newLength} (the data stays and is overwritten later). */

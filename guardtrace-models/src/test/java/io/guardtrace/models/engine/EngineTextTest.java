@@ -78,6 +78,18 @@ class EngineTextTest {
   }
 
   @Test
+  void prefixCache_onAndOff_giveIdenticalIds() {
+    try (Qwen25VlEngine noPrefix = Qwen25VlEngine.open(new EngineOptions(Fixtures.tinyModel(), "cpu", "float32",
+        null, null, EngineOptions.DEFAULT_MAX_DECODED_PIXELS, 0, false))) {
+      EngineResult without = noPrefix.generate(EngineRequest.of(system(), parts(), 24));
+      EngineResult with1 = engine.generate(EngineRequest.of(system(), parts(), 24));
+      EngineResult with2 = engine.generate(EngineRequest.of(system(), parts(), 24));
+      assertThat(with1.generatedTokenIds()).isEqualTo(without.generatedTokenIds());
+      assertThat(with2.generatedTokenIds()).isEqualTo(without.generatedTokenIds());
+    }
+  }
+
+  @Test
   void countPromptTokens_equalsReferenceLength() {
     assertThat(engine.countPromptTokens(system(), parts())).isEqualTo(golden.longs("input_ids").length);
   }
