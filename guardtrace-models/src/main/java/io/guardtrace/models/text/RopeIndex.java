@@ -58,6 +58,40 @@ public record RopeIndex(long[][] positions, long ropeDelta) {
     return new RopeIndex(pos, next - n);
   }
 
+  /**
+   * Positions of a left- or right-padded row as {@code get_rope_index} returns them for a batch: the
+   * unpadded tokens ({@code attentionMask == 1}) get the positions of {@link #compute}, padded positions get
+   * 1, and {@code ropeDelta = max + 1 - paddedLength}.
+   */
+  public static RopeIndex computePadded(long[] ids, long[] attentionMask, int imageTokenId, List<int[]> imageGrids,
+      int mergeSize) {
+    int n = ids.length;
+    int kept = 0;
+    for (long m : attentionMask) {
+      kept += m == 1 ? 1 : 0;
+    }
+    long[] unpadded = new long[kept];
+    for (int i = 0, j = 0; i < n; i++) {
+      if (attentionMask[i] == 1) {
+        unpadded[j++] = ids[i];
+      }
+    }
+    RopeIndex inner = compute(unpadded, imageTokenId, imageGrids, mergeSize);
+    long[][] pos = new long[3][n];
+    long max = Long.MIN_VALUE;
+    for (int c = 0; c < 3; c++) {
+      for (int i = 0, j = 0; i < n; i++) {
+        if (attentionMask[i] == 1) {
+          pos[c][i] = inner.positions[c][j++];
+          max = Math.max(max, pos[c][i]);
+        } else {
+          pos[c][i] = 1;
+        }
+      }
+    }
+    return new RopeIndex(pos, kept == 0 ? 0 : max + 1 - n);
+  }
+
   /** The sequence length. */
   public int length() {
     return positions[0].length;
