@@ -18,6 +18,21 @@ public final class Fixtures {
     return root;
   }
 
+  /**
+   * The device parity tests run on: {@code cpu} unless {@code -Dguardtrace.test.device=gpu} (the GPU check
+   * script sets it).
+   */
+  public static ai.djl.Device device() {
+    String d = System.getProperty("guardtrace.test.device", "cpu");
+    return d.startsWith("gpu") ? ai.djl.Device.gpu(d.contains(":") ? Integer.parseInt(d.substring(4)) : 0)
+        : ai.djl.Device.cpu();
+  }
+
+  /** The device name for EngineOptions. */
+  public static String deviceName() {
+    return System.getProperty("guardtrace.test.device", "cpu");
+  }
+
   /** The tiny random-weight checkpoint. */
   public static Path tinyModel() {
     return root().resolve("tiny-qwen2_5_vl");

@@ -35,7 +35,7 @@ class EngineTextTest {
 
   @BeforeAll
   static void open() {
-    engine = Qwen25VlEngine.open(new EngineOptions(Fixtures.tinyModel(), "cpu", "float32", null, null,
+    engine = Qwen25VlEngine.open(new EngineOptions(Fixtures.tinyModel(), Fixtures.deviceName(), "float32", null, null,
         EngineOptions.DEFAULT_MAX_DECODED_PIXELS, 0, true));
     meta = Json.read(Fixtures.golden("guardtrace_text_f32.json"));
     golden = SafetensorsFile.open(Fixtures.golden("guardtrace_text_f32.safetensors"));
@@ -79,7 +79,7 @@ class EngineTextTest {
 
   @Test
   void prefixCache_onAndOff_giveIdenticalIds() {
-    try (Qwen25VlEngine noPrefix = Qwen25VlEngine.open(new EngineOptions(Fixtures.tinyModel(), "cpu", "float32",
+    try (Qwen25VlEngine noPrefix = Qwen25VlEngine.open(new EngineOptions(Fixtures.tinyModel(), Fixtures.deviceName(), "float32",
         null, null, EngineOptions.DEFAULT_MAX_DECODED_PIXELS, 0, false))) {
       EngineResult without = noPrefix.generate(EngineRequest.of(system(), parts(), 24));
       EngineResult with1 = engine.generate(EngineRequest.of(system(), parts(), 24));

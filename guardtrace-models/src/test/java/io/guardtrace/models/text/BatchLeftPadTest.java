@@ -34,7 +34,7 @@ class BatchLeftPadTest {
   static void load() {
     config = ModelConfig.load(Fixtures.tinyModel().resolve("config.json"));
     store = WeightStore.open(Fixtures.tinyModel());
-    decoder = new TextDecoder(config.text(), store, new TensorLoader(Device.cpu(), TensorLoader.Precision.FLOAT32));
+    decoder = new TextDecoder(config.text(), store, new TensorLoader(Fixtures.device(), TensorLoader.Precision.FLOAT32));
     golden = SafetensorsFile.open(Fixtures.golden("batch2_leftpad_f32.safetensors"));
     length = (int) golden.info("input_ids").shape()[1];
   }
@@ -83,7 +83,7 @@ class BatchLeftPadTest {
     int n = ids.length;
     int hd = config.text().headDim();
     int vocab = config.text().vocabSize();
-    try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+    try (NDManager m = NDManager.newBaseManager(Fixtures.device())) {
       float[] cos = new float[n * hd];
       float[] sin = new float[n * hd];
       rope.tables(r.positions(), 0, n, cos, sin);

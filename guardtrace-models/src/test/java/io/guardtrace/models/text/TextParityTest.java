@@ -39,7 +39,7 @@ class TextParityTest {
     config = ModelConfig.load(dir.resolve("config.json"));
     tokenizer = QwenTokenizer.load(dir.resolve("tokenizer.json"));
     store = WeightStore.open(dir);
-    decoder = new TextDecoder(config.text(), store, new TensorLoader(Device.cpu(), TensorLoader.Precision.FLOAT32));
+    decoder = new TextDecoder(config.text(), store, new TensorLoader(Fixtures.device(), TensorLoader.Precision.FLOAT32));
     golden = SafetensorsFile.open(Fixtures.golden("guardtrace_text_f32.safetensors"));
     meta = Json.read(Fixtures.golden("guardtrace_text_f32.json"));
   }
@@ -89,7 +89,7 @@ class TextParityTest {
     float[] hs = golden.floats("hidden_states"); // (layers + 1, 1, L, D)
     RopeIndex r = RopeIndex.compute(ids, config.imageTokenId(), List.of(), 2);
     MRope rope = new MRope(config.text().headDim(), config.text().ropeTheta(), config.text().mropeSection());
-    try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+    try (NDManager m = NDManager.newBaseManager(Fixtures.device())) {
       int hd = config.text().headDim();
       float[] cos = new float[n * hd];
       float[] sin = new float[n * hd];
@@ -143,7 +143,7 @@ class TextParityTest {
   private List<Integer> generate(double penalty) {
     long[] ids = prompt().encode(tokenizer);
     RopeIndex r = RopeIndex.compute(ids, config.imageTokenId(), List.of(), 2);
-    try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+    try (NDManager m = NDManager.newBaseManager(Fixtures.device())) {
       NDArray x = decoder.embed(m, ids);
       return new Generator(decoder).generate(m, x, ids, r, 24, new HashSet<>(List.of(151645, 151643)), false,
           penalty, (s, t, l, la) -> true, () -> false);

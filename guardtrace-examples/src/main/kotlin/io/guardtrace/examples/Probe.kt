@@ -1,0 +1,2 @@
+package io.guardtrace.examples
+fun probe(): String = io.guardtrace.TraceImage.ofBytes(byteArrayOf(1)).sha256()
