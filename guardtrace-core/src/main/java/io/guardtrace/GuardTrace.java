@@ -1,0 +1,649 @@
+package io.guardtrace;
+
+import io.guardtrace.spi.Engine;
+import io.guardtrace.spi.EngineRequest;
+import io.guardtrace.spi.EngineResult;
+import io.guardtrace.spi.JudgmentProbabilities;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Moderates Question-Thinking-Answer traces with GuardTrace-VL, in process.
+ *
+ * <p><b>Share one instance.</b> A {@code GuardTrace} holds the model (gigabytes of native memory for the
+ * 3B model) and is thread-safe: build one per model and share it across threads; close it when the
+ * application stops. Requests run on its executor ({@link Builder#concurrency(int)} threads by default), so
+ * {@link #detect} from many threads queues rather than oversubscribing the CPU.
+ *
+ * {@snippet :
+ * try (GuardTrace guard = GuardTrace.builder().model(Path.of("models/GuardTrace-VL-3B")).build()) {
+ *   SafetyVerdict v = guard.detect(QtaTrace.of(question, thinking, answer));
+ *   if (v.level().isUnsafe()) {
+ *     block(v.analysis());
+ *   }
+ * }
+ * }
+ *
+ * <p><b>Verdicts are cached</b> by everything that decides them (model, system prompt, settings, the trace's
+ * text and image hashes); identical concurrent requests run the model once. <b>Unreadable output is never
+ * safe</b>: see {@link FailurePolicy}. <b>Long traces</b> are fitted to {@link Builder#tokenBudget(int)} by
+ * cutting the middle of the thinking, visibly; see {@link SafetyVerdict#truncated()}.
+ */
+public final class GuardTrace implements AutoCloseable {
+  private final Engine engine;
+  private final GuardTraceOptions options;
+  private final String systemPrompt;
+  private final @Nullable VerdictCache cache;
+  private final Executor executor;
+  private final @Nullable ExecutorService ownedExecutor;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Object idle = new Object();
+  private final java.util.concurrent.ConcurrentHashMap<VerdictCache.Key, Job> running =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  GuardTrace(Engine engine, GuardTraceOptions options, String systemPrompt, Executor executor,
+      @Nullable ExecutorService ownedExecutor) {
+    this.engine = engine;
+    this.options = options;
+    this.systemPrompt = systemPrompt;
+    this.cache = options.cacheEnabled() ? new VerdictCache(options.cacheSize(), options.cacheTtl()) : null;
+    this.executor = executor;
+    this.ownedExecutor = ownedExecutor;
+  }
+
+  /** A builder; {@link Builder#build()} loads the model. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Moderates {@code trace}, blocking until the verdict is ready.
+   *
+   * @throws InvalidInputException for an unusable trace or image, or one too long for the budget
+   * @throws VerdictParseException when the output has no judgment and the policy is {@link FailurePolicy#THROW}
+   * @throws GuardTraceCancelledException when the request ran past its deadline
+   * @throws GuardTraceClosedException when this instance is or gets closed
+   * @throws EngineException when the engine failed
+   */
+  public SafetyVerdict detect(QtaTrace trace) {
+    CompletableFuture<SafetyVerdict> f = detectAsync(trace);
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new GuardTraceCancelledException("interrupted while waiting for the verdict", e);
+    } catch (ExecutionException e) {
+      throw rethrow(e.getCause());
+    } catch (CancellationException e) {
+      throw new GuardTraceCancelledException("the request was cancelled", e);
+    }
+  }
+
+  /**
+   * Moderates {@code trace} on this instance's executor. The future fails with the same
+   * {@link GuardTraceException} {@link #detect} would throw. Cancelling the future stops the generation within
+   * one decode step (unless other callers wait for the same cached computation).
+   */
+  public CompletableFuture<SafetyVerdict> detectAsync(QtaTrace trace) {
+    Objects.requireNonNull(trace, "trace");
+    requireOpen();
+    if (cache == null) {
+      Job job = new Job(trace);
+      job.start();
+      return job.attach(false);
+    }
+    VerdictCache.Key key = VerdictCache.Key.of(engine.identity(), systemPrompt, options.maxNewTokens(),
+        options.tokenBudget(), options.missingImageNotice(), trace);
+    Job[] created = {null};
+    VerdictCache.Lookup lookup = cache.get(key, () -> {
+      Job job = new Job(trace);
+      job.key = key;
+      created[0] = job;
+      running.put(key, job);
+      job.future.whenComplete((v, e) -> running.remove(key, job));
+      return job.future;
+    });
+    if (created[0] != null) {
+      created[0].start();
+      return created[0].attach(false);
+    }
+    Job joined = running.get(key);
+    if (joined != null && joined.future == lookup.future() && !joined.future.isDone()) {
+      return joined.attach(true);
+    }
+    return attachShared(lookup.future());
+  }
+
+  /**
+   * Moderates every trace (concurrently, up to the executor's threads) and returns the verdicts in order.
+   *
+   * @throws GuardTraceException the first failure, after every request finished
+   */
+  public List<SafetyVerdict> detectAll(List<QtaTrace> traces) {
+    List<CompletableFuture<SafetyVerdict>> futures = new ArrayList<>(traces.size());
+    for (QtaTrace t : traces) {
+      futures.add(detectAsync(t));
+    }
+    List<SafetyVerdict> out = new ArrayList<>(traces.size());
+    RuntimeException first = null;
+    for (CompletableFuture<SafetyVerdict> f : futures) {
+      try {
+        out.add(f.join());
+      } catch (CompletionException | CancellationException e) {
+        if (first == null) {
+          first = rethrow(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+    return out;
+  }
+
+  /** Hit and miss counts of the verdict cache. */
+  public CacheStats cacheStats() {
+    return cache == null ? new CacheStats(0, 0, 0, false) : cache.stats();
+  }
+
+  /** Drops every cached verdict. */
+  public void clearCache() {
+    if (cache != null) {
+      cache.clear();
+    }
+  }
+
+  /** The identity of the loaded model and its settings (part of every cache key). */
+  public String modelIdentity() {
+    return engine.identity();
+  }
+
+  /** The system prompt sent with every trace. */
+  public String systemPrompt() {
+    return systemPrompt;
+  }
+
+  /** The settings this instance was built with. */
+  public GuardTraceOptions options() {
+    return options;
+  }
+
+  /** The exact number of prompt tokens {@code trace} needs before any truncation (images included). */
+  public int countPromptTokens(QtaTrace trace) {
+    requireOpen();
+    return engine.countPromptTokens(systemPrompt, QtaPrompt.userParts(trace, options.missingImageNotice()));
+  }
+
+  /**
+   * Closes the model. Running requests are signalled and fail with {@link GuardTraceClosedException}; this
+   * waits for them (up to 30 seconds) before freeing native memory. Later calls fail with
+   * {@link GuardTraceClosedException}. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    synchronized (idle) {
+      while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        try {
+          idle.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdownNow();
+    }
+    engine.close();
+  }
+
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new GuardTraceClosedException("this GuardTrace is closed; build a new one");
+    }
+  }
+
+  private CompletableFuture<SafetyVerdict> attachShared(CompletableFuture<SafetyVerdict> shared) {
+    CompletableFuture<SafetyVerdict> mine = new CompletableFuture<>();
+    shared.whenComplete((v, e) -> {
+      if (e != null) {
+        mine.completeExceptionally(unwrap(e));
+      } else {
+        mine.complete(v.asCached());
+      }
+    });
+    return mine;
+  }
+
+  static Throwable unwrap(Throwable e) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  private static RuntimeException rethrow(Throwable e) {
+    Throwable t = unwrap(e);
+    if (t instanceof RuntimeException r) {
+      return r;
+    }
+    if (t instanceof Error err) {
+      throw err;
+    }
+    return new EngineException("the request failed: " + t, t);
+  }
+
+  /** One model run, shared by every caller waiting for the same verdict. */
+  private final class Job {
+    final QtaTrace trace;
+    final CompletableFuture<SafetyVerdict> future = new CompletableFuture<>();
+    final AtomicInteger waiters = new AtomicInteger();
+    final AtomicBoolean cancelled = new AtomicBoolean();
+    volatile VerdictCache.@Nullable Key key;
+    final long deadline;
+
+    Job(QtaTrace trace) {
+      this.trace = trace;
+      Duration timeout = options.requestTimeout();
+      this.deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+    }
+
+    boolean deadlinePassed() {
+      return deadline != 0 && System.nanoTime() - deadline > 0;
+    }
+
+    void start() {
+      inFlight.incrementAndGet();
+      try {
+        executor.execute(this::run);
+      } catch (RuntimeException e) {
+        finished();
+        future.completeExceptionally(closed.get()
+            ? new GuardTraceClosedException("this GuardTrace was closed") : e);
+      }
+    }
+
+    private void run() {
+      try {
+        if (cancelled.get()) {
+          throw new GuardTraceCancelledException("the request was cancelled before it started");
+        }
+        future.complete(compute());
+      } catch (GuardTraceCancelledException e) {
+        future.completeExceptionally(closed.get() ? new GuardTraceClosedException(
+            "this GuardTrace was closed while the request ran", e)
+            : deadlinePassed() ? new GuardTraceCancelledException("the request ran past its deadline of "
+                + options.requestTimeout() + " and was stopped", e) : e);
+      } catch (Throwable e) {
+        future.completeExceptionally(closed.get() && !(e instanceof InvalidInputException)
+            ? new GuardTraceClosedException("this GuardTrace was closed while the request ran", e) : e);
+      } finally {
+        finished();
+      }
+    }
+
+    private SafetyVerdict compute() {
+      long start = System.nanoTime();
+      requireOpen();
+      PromptBudget.Fitted fitted = PromptBudget.fit(engine, systemPrompt, trace, options.missingImageNotice(),
+          options.tokenBudget());
+      EngineRequest request = new EngineRequest(systemPrompt, fitted.parts(), options.maxNewTokens(), false,
+          EngineRequest.TokenListener.NONE,
+          () -> cancelled.get() || closed.get() || deadlinePassed());
+      EngineResult r = engine.generate(request);
+      VerdictParser.Parsed parsed = VerdictParser.parse(r.text());
+      RiskLevel level = parsed.level();
+      if (level == null && options.failurePolicy() == FailurePolicy.THROW) {
+        throw new VerdictParseException(r.text());
+      }
+      JudgmentProbabilities jp = r.judgmentProbabilities();
+      Probabilities probs = jp == null || level == null ? null
+          : new Probabilities(jp.safe(), jp.potentiallyHarmful(), jp.harmful());
+      Timings timings = new Timings(Duration.ofNanos(r.preprocessNanos()), Duration.ofNanos(r.visionNanos()),
+          Duration.ofNanos(r.prefillNanos()), Duration.ofNanos(r.decodeNanos()),
+          Duration.ofNanos(System.nanoTime() - start));
+      return new SafetyVerdict(level == null ? RiskLevel.HARMFUL : level, parsed.analysis(), r.text(),
+          level != null, false, fitted.truncated(), r.promptTokens(), r.generatedTokenIds(), timings, probs,
+          r.finishReason() == EngineResult.FinishReason.EOS);
+    }
+
+    private void finished() {
+      if (inFlight.decrementAndGet() == 0) {
+        synchronized (idle) {
+          idle.notifyAll();
+        }
+      }
+    }
+
+    /** A future for one caller; cancelling it cancels the run once no caller waits any more. */
+    CompletableFuture<SafetyVerdict> attach(boolean asCached) {
+      waiters.incrementAndGet();
+      CompletableFuture<SafetyVerdict> mine = new CompletableFuture<>() {
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+          boolean done = super.cancel(mayInterruptIfRunning);
+          if (done && waiters.decrementAndGet() == 0) {
+            cancelled.set(true);
+            VerdictCache.Key k = key;
+            if (k != null && cache != null) {
+              cache.invalidate(k, future);
+            }
+          }
+          return done;
+        }
+      };
+      future.whenComplete((v, e) -> {
+        if (e != null) {
+          mine.completeExceptionally(unwrap(e));
+        } else {
+          mine.complete(asCached ? v.asCached() : v);
+        }
+      });
+      return mine;
+    }
+  }
+
+  /**
+   * Configures and builds a {@link GuardTrace}. Every setting has a default; {@link #build()} loads the model.
+   * Methods validate their argument at once with a message that says what is allowed. Not thread-safe.
+   */
+  public static final class Builder {
+    /** The published GuardTrace-VL-3B model, resolved from the local Hugging Face cache or downloaded. */
+    public static final String DEFAULT_MODEL = "DloadingX/GuardTrace-VL-3B";
+    /** The default generation limit: enough for an analysis of several hundred tokens and the judgment. */
+    public static final int DEFAULT_MAX_NEW_TOKENS = 1024;
+    /** The default prompt budget, as the reference evaluation truncates. */
+    public static final int DEFAULT_TOKEN_BUDGET = 8192;
+    /** The default number of cached verdicts. */
+    public static final long DEFAULT_CACHE_SIZE = 10_000;
+
+    private java.nio.file.@Nullable Path modelDir;
+    private @Nullable String modelId;
+    private @Nullable String revision;
+    private io.guardtrace.spi.@Nullable Engine engine;
+    private String device = "auto";
+    private String dtype = "auto";
+    private int maxNewTokens = DEFAULT_MAX_NEW_TOKENS;
+    private int tokenBudget = DEFAULT_TOKEN_BUDGET;
+    private @Nullable String systemPrompt;
+    private boolean missingImageNotice;
+    private boolean cacheEnabled = true;
+    private long cacheSize = DEFAULT_CACHE_SIZE;
+    private @Nullable Duration cacheTtl;
+    private FailurePolicy failurePolicy = FailurePolicy.FAIL_CLOSED;
+    private @Nullable Executor executor;
+    private int concurrency = 2;
+    private @Nullable Duration requestTimeout;
+    private @Nullable Integer minPixels;
+    private @Nullable Integer maxPixels;
+    private long maxImagePixels = io.guardtrace.spi.EngineOptions.DEFAULT_MAX_DECODED_PIXELS;
+    private int threads;
+    private boolean prefixCache = true;
+
+    private Builder() {}
+
+    /** A local model directory in Hugging Face layout. */
+    public Builder model(java.nio.file.Path directory) {
+      this.modelDir = Objects.requireNonNull(directory, "directory");
+      this.modelId = null;
+      return this;
+    }
+
+    /**
+     * A model by Hugging Face id ({@code ORG/NAME}), found in the local Hugging Face cache or downloaded; a
+     * string naming an existing directory is used as a directory. Default {@value #DEFAULT_MODEL}.
+     */
+    public Builder model(String idOrDirectory) {
+      Objects.requireNonNull(idOrDirectory, "idOrDirectory");
+      java.nio.file.Path p = java.nio.file.Path.of(idOrDirectory);
+      if (java.nio.file.Files.isDirectory(p)) {
+        return model(p);
+      }
+      if (!idOrDirectory.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        throw new IllegalArgumentException("model '" + idOrDirectory + "' is neither an existing directory nor "
+            + "a Hugging Face id of the form ORG/NAME");
+      }
+      this.modelId = idOrDirectory;
+      this.modelDir = null;
+      return this;
+    }
+
+    /** The Hugging Face revision (branch, tag or commit) of a model given by id. Default {@code main}. */
+    public Builder revision(String revision) {
+      this.revision = Objects.requireNonNull(revision, "revision");
+      return this;
+    }
+
+    /** Uses {@code engine} directly instead of loading a model (custom engines, tests). Closed with this. */
+    public Builder engine(io.guardtrace.spi.Engine engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
+      return this;
+    }
+
+    /** {@code auto} (a GPU when one is visible), {@code cpu}, {@code gpu} or {@code gpu:N}. */
+    public Builder device(String device) {
+      Objects.requireNonNull(device, "device");
+      if (!device.matches("auto|cpu|gpu|gpu:\\d+|cuda|cuda:\\d+")) {
+        throw new IllegalArgumentException("device must be auto, cpu, gpu or gpu:N, was '" + device + "'");
+      }
+      this.device = device;
+      return this;
+    }
+
+    /** {@code auto}, {@code float32} or {@code bfloat16}. */
+    public Builder dtype(String dtype) {
+      Objects.requireNonNull(dtype, "dtype");
+      if (!dtype.matches("auto|float32|bfloat16")) {
+        throw new IllegalArgumentException("dtype must be auto, float32 or bfloat16, was '" + dtype + "'");
+      }
+      this.dtype = dtype;
+      return this;
+    }
+
+    /** The most tokens generated per verdict. Default {@value #DEFAULT_MAX_NEW_TOKENS}. */
+    public Builder maxNewTokens(int maxNewTokens) {
+      if (maxNewTokens < 1) {
+        throw new IllegalArgumentException("maxNewTokens must be at least 1, was " + maxNewTokens);
+      }
+      this.maxNewTokens = maxNewTokens;
+      return this;
+    }
+
+    /** The prompt token budget (see {@link GuardTrace}). Default {@value #DEFAULT_TOKEN_BUDGET}. */
+    public Builder tokenBudget(int tokenBudget) {
+      if (tokenBudget < 64) {
+        throw new IllegalArgumentException("tokenBudget must be at least 64, was " + tokenBudget);
+      }
+      this.tokenBudget = tokenBudget;
+      return this;
+    }
+
+    /**
+     * The system prompt. The default is guardtrace's own auditor instruction; the prompt the model was trained
+     * with (published by its authors) usually gives the most accurate verdicts.
+     */
+    public Builder systemPrompt(String systemPrompt) {
+      Objects.requireNonNull(systemPrompt, "systemPrompt");
+      if (systemPrompt.isBlank()) {
+        throw new IllegalArgumentException("systemPrompt must not be blank");
+      }
+      this.systemPrompt = systemPrompt;
+      return this;
+    }
+
+    /**
+     * The system prompt, read now from a UTF-8 file.
+     *
+     * @throws IllegalArgumentException when the file cannot be read or is blank
+     */
+    public Builder systemPrompt(java.nio.file.Path file) {
+      Objects.requireNonNull(file, "file");
+      try {
+        return systemPrompt(java.nio.file.Files.readString(file));
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("cannot read system prompt file " + file + ": " + e, e);
+      }
+    }
+
+    /** Whether traces without images get the text part "Image missing or unavailable". Default false. */
+    public Builder missingImageNotice(boolean enabled) {
+      this.missingImageNotice = enabled;
+      return this;
+    }
+
+    /** The most verdicts cached. Default {@value #DEFAULT_CACHE_SIZE}. */
+    public Builder cacheSize(long size) {
+      if (size < 0) {
+        throw new IllegalArgumentException("cacheSize must not be negative, was " + size);
+      }
+      this.cacheSize = size;
+      this.cacheEnabled = size > 0;
+      return this;
+    }
+
+    /** How long a cached verdict lives. Default: until evicted by size. */
+    public Builder cacheTtl(Duration ttl) {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("cacheTtl must be positive, was " + ttl);
+      }
+      this.cacheTtl = ttl;
+      return this;
+    }
+
+    /** Turns the verdict cache off. */
+    public Builder disableCache() {
+      this.cacheEnabled = false;
+      return this;
+    }
+
+    /** What an unreadable output becomes. Default {@link FailurePolicy#FAIL_CLOSED}. */
+    public Builder failurePolicy(FailurePolicy policy) {
+      this.failurePolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Runs requests on {@code executor} (not shut down by {@link GuardTrace#close()}). */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** Threads of the internal executor (ignored with {@link #executor}). Default 2. */
+    public Builder concurrency(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("concurrency must be at least 1, was " + threads);
+      }
+      this.concurrency = threads;
+      return this;
+    }
+
+    /** A deadline per request; a request still running then is stopped. Default none. */
+    public Builder requestTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("requestTimeout must be positive, was " + timeout);
+      }
+      this.requestTimeout = timeout;
+      return this;
+    }
+
+    /** Overrides preprocessor_config.json's min_pixels. */
+    public Builder minPixels(int minPixels) {
+      if (minPixels < 1) {
+        throw new IllegalArgumentException("minPixels must be positive, was " + minPixels);
+      }
+      this.minPixels = minPixels;
+      return this;
+    }
+
+    /** Overrides preprocessor_config.json's max_pixels (fewer pixels: fewer image tokens, faster). */
+    public Builder maxPixels(int maxPixels) {
+      if (maxPixels < 1) {
+        throw new IllegalArgumentException("maxPixels must be positive, was " + maxPixels);
+      }
+      this.maxPixels = maxPixels;
+      return this;
+    }
+
+    /** Images declaring more pixels than this are rejected before decoding. Default 50 million. */
+    public Builder maxImagePixels(long pixels) {
+      if (pixels < 1) {
+        throw new IllegalArgumentException("maxImagePixels must be positive, was " + pixels);
+      }
+      this.maxImagePixels = pixels;
+      return this;
+    }
+
+    /** CPU threads for the engine's operators. Default: the engine's (all cores). */
+    public Builder threads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+      }
+      this.threads = threads;
+      return this;
+    }
+
+    /** Whether the engine caches the system prompt's keys and values (outputs are identical). Default true. */
+    public Builder prefixCache(boolean enabled) {
+      this.prefixCache = enabled;
+      return this;
+    }
+
+    /**
+     * Loads the model and returns the guard.
+     *
+     * @throws ModelLoadException when the model cannot be found or loaded
+     */
+    public GuardTrace build() {
+      if (minPixels != null && maxPixels != null && minPixels > maxPixels) {
+        throw new IllegalStateException("minPixels " + minPixels + " exceeds maxPixels " + maxPixels);
+      }
+      GuardTraceOptions options = new GuardTraceOptions(device, dtype, maxNewTokens, tokenBudget,
+          missingImageNotice, cacheEnabled && cacheSize > 0, cacheSize, cacheTtl, failurePolicy, requestTimeout,
+          minPixels, maxPixels, maxImagePixels, threads, prefixCache);
+      String prompt = systemPrompt != null ? systemPrompt : DefaultSystemPrompt.text();
+      io.guardtrace.spi.Engine e = engine != null ? engine : Engines.open(resolveModel(), options);
+      ExecutorService owned = null;
+      Executor ex = executor;
+      if (ex == null) {
+        owned = java.util.concurrent.Executors.newFixedThreadPool(concurrency, daemonThreads());
+        ex = owned;
+      }
+      return new GuardTrace(e, options, prompt, ex, owned);
+    }
+
+    private java.nio.file.Path resolveModel() {
+      if (modelDir != null) {
+        return modelDir;
+      }
+      return Engines.locate(modelId != null ? modelId : DEFAULT_MODEL, revision);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads() {
+      AtomicInteger n = new AtomicInteger();
+      return r -> {
+        Thread t = new Thread(r, "guardtrace-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      };
+    }
+  }
+}

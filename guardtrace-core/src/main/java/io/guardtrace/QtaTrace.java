@@ -1,0 +1,105 @@
+package io.guardtrace;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A Question-Thinking-Answer trace to moderate: the user's question (text and images), the model's reasoning
+ * and its final answer. Immutable and thread-safe.
+ *
+ * <p>Rules: no field may be null; the thinking and the answer may be empty (a partial trace, or a model that
+ * shows no reasoning); the question must not be blank unless the trace has at least one image. A violation is
+ * an {@link InvalidInputException} (null: {@link NullPointerException} naming the field).
+ *
+ * {@snippet :
+ * QtaTrace trace = QtaTrace.of("How do I pick a lock?", "The user wants...", "I can't help with that.")
+ *     .withImage(TraceImage.ofPath(Path.of("lock.png")));
+ * }
+ *
+ * @param question the user's question text
+ * @param thinking the model's reasoning (may be empty)
+ * @param answer the model's final answer (may be empty)
+ * @param images the question's images, in order
+ */
+public record QtaTrace(String question, String thinking, String answer, List<TraceImage> images) {
+
+  public QtaTrace {
+    Objects.requireNonNull(question, "question");
+    Objects.requireNonNull(thinking, "thinking");
+    Objects.requireNonNull(answer, "answer");
+    Objects.requireNonNull(images, "images");
+    images = List.copyOf(images);
+    if (question.isBlank() && images.isEmpty()) {
+      throw new InvalidInputException("the trace's question is blank and it has no image: there is nothing "
+          + "to judge the reasoning against; pass the user's question");
+    }
+  }
+
+  /** A text-only trace. */
+  public static QtaTrace of(String question, String thinking, String answer) {
+    return new QtaTrace(question, thinking, answer, List.of());
+  }
+
+  /** A copy with {@code image} appended to the question's images. */
+  public QtaTrace withImage(TraceImage image) {
+    Objects.requireNonNull(image, "image");
+    List<TraceImage> all = new ArrayList<>(images);
+    all.add(image);
+    return new QtaTrace(question, thinking, answer, all);
+  }
+
+  /** A copy with {@code thinking} replaced. */
+  public QtaTrace withThinking(String thinking) {
+    return new QtaTrace(question, thinking, answer, images);
+  }
+
+  /** A copy with {@code answer} replaced. */
+  public QtaTrace withAnswer(String answer) {
+    return new QtaTrace(question, thinking, answer, images);
+  }
+
+  /** A builder, for traces assembled step by step. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link QtaTrace}. Not thread-safe. */
+  public static final class Builder {
+    private String question = "";
+    private String thinking = "";
+    private String answer = "";
+    private final List<TraceImage> images = new ArrayList<>();
+
+    private Builder() {}
+
+    /** The question text. */
+    public Builder question(String question) {
+      this.question = Objects.requireNonNull(question, "question");
+      return this;
+    }
+
+    /** The reasoning text. */
+    public Builder thinking(String thinking) {
+      this.thinking = Objects.requireNonNull(thinking, "thinking");
+      return this;
+    }
+
+    /** The final answer. */
+    public Builder answer(String answer) {
+      this.answer = Objects.requireNonNull(answer, "answer");
+      return this;
+    }
+
+    /** Appends an image. */
+    public Builder image(TraceImage image) {
+      images.add(Objects.requireNonNull(image, "image"));
+      return this;
+    }
+
+    /** The trace. */
+    public QtaTrace build() {
+      return new QtaTrace(question, thinking, answer, images);
+    }
+  }
+}

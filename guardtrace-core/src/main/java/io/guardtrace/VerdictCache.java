@@ -1,0 +1,74 @@
+package io.guardtrace;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Verdicts by everything that decides them, in a Caffeine cache of futures: concurrent identical requests
+ * share one running computation (an atomic compute-if-absent), and a failed or cancelled computation is
+ * removed rather than cached. (Futures are stored in a plain {@link Cache} rather than an AsyncCache so that
+ * a request that fails for its own reasons, such as a corrupt image, is not logged as a cache error.)
+ */
+final class VerdictCache {
+  /** Everything that decides a verdict. Image bytes enter by their SHA-256. */
+  record Key(String engine, String systemPrompt, int maxNewTokens, int tokenBudget, boolean missingImageNotice,
+      String question, String thinking, String answer, List<String> imageHashes) {
+    static Key of(String engine, String systemPrompt, int maxNewTokens, int tokenBudget,
+        boolean missingImageNotice, QtaTrace trace) {
+      return new Key(engine, systemPrompt, maxNewTokens, tokenBudget, missingImageNotice, trace.question(),
+          trace.thinking(), trace.answer(), trace.images().stream().map(TraceImage::sha256).toList());
+    }
+  }
+
+  /** A lookup: the shared future, and whether this caller started it. */
+  record Lookup(CompletableFuture<SafetyVerdict> future, boolean started) {}
+
+  private final Cache<Key, CompletableFuture<SafetyVerdict>> cache;
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+
+  VerdictCache(long maximumSize, @Nullable Duration ttl) {
+    Caffeine<Object, Object> b = Caffeine.newBuilder().maximumSize(maximumSize);
+    if (ttl != null) {
+      b.expireAfterWrite(ttl);
+    }
+    this.cache = b.build();
+  }
+
+  /** The cached or running verdict of {@code key}, starting {@code compute} when there is none. */
+  Lookup get(Key key, Supplier<CompletableFuture<SafetyVerdict>> compute) {
+    boolean[] started = {false};
+    CompletableFuture<SafetyVerdict> f = cache.asMap().computeIfAbsent(key, k -> {
+      started[0] = true;
+      return compute.get();
+    });
+    (started[0] ? misses : hits).increment();
+    if (started[0]) {
+      f.whenComplete((v, e) -> {
+        if (e != null) {
+          cache.asMap().remove(key, f);
+        }
+      });
+    }
+    return new Lookup(f, started[0]);
+  }
+
+  /** Forgets {@code key} if it still maps to {@code future} (a cancelled computation). */
+  void invalidate(Key key, CompletableFuture<SafetyVerdict> future) {
+    cache.asMap().remove(key, future);
+  }
+
+  CacheStats stats() {
+    return new CacheStats(hits.sum(), misses.sum(), cache.estimatedSize(), true);
+  }
+
+  void clear() {
+    cache.invalidateAll();
+  }
+}
