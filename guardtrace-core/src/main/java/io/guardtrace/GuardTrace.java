@@ -171,6 +171,11 @@ public final class GuardTrace implements AutoCloseable {
     return engine.identity();
   }
 
+  /** guardtrace's own auditor instruction, used when no system prompt is configured. */
+  public static String defaultSystemPrompt() {
+    return DefaultSystemPrompt.text();
+  }
+
   /** The system prompt sent with every trace. */
   public String systemPrompt() {
     return systemPrompt;

@@ -1,0 +1,219 @@
+package io.guardtrace.examples.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.guardtrace.QtaPrompt;
+import io.guardtrace.TraceImage;
+import io.guardtrace.models.engine.Qwen25VlEngine;
+import io.guardtrace.spi.EngineOptions;
+import io.guardtrace.spi.EngineRequest;
+import io.guardtrace.spi.EngineResult;
+import io.guardtrace.spi.PromptPart;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code guardtrace bench}: times the engine on a synthetic request: load, image preprocessing, vision,
+ * prefill, decode per token (median and p90 over every step of every run), end to end, and peak memory.
+ * Generation ignores end-of-sequence and runs exactly {@code --new-tokens} steps so runs compare.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark the engine.")
+final class BenchCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+  Path model;
+
+  @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N.")
+  String device;
+
+  @Option(names = "--dtype", defaultValue = "auto", description = "auto, float32 or bfloat16.")
+  String dtype;
+
+  @Option(names = "--prompt-tokens", defaultValue = "512", description = "Text tokens of the user turn.")
+  int promptTokens;
+
+  @Option(names = "--image", paramLabel = "WxH", description = "Add a synthetic image of this size.")
+  String image;
+
+  @Option(names = "--new-tokens", defaultValue = "32", description = "Generated tokens per run.")
+  int newTokens;
+
+  @Option(names = "--runs", defaultValue = "3", description = "Timed runs (after one warm-up run).")
+  int runs;
+
+  @Option(names = "--warmup", defaultValue = "1", description = "Untimed warm-up runs.")
+  int warmup;
+
+  @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0: all cores).")
+  int threads;
+
+  @Option(names = "--no-prefix-cache", description = "Disable the system-prompt KV cache.")
+  boolean noPrefixCache;
+
+  @Option(names = "--format", defaultValue = "text", description = "text or json.")
+  String format;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    long t0 = System.nanoTime();
+    EngineOptions options = new EngineOptions(model, device, dtype, null, null,
+        EngineOptions.DEFAULT_MAX_DECODED_PIXELS, threads, !noPrefixCache);
+    try (Qwen25VlEngine engine = Qwen25VlEngine.open(options)) {
+      double loadMs = (System.nanoTime() - t0) / 1e6;
+      String system = io.guardtrace.GuardTrace.defaultSystemPrompt();
+      List<PromptPart> parts = new ArrayList<>();
+      if (image != null) {
+        parts.add(PromptPart.image(syntheticImage(image)));
+      }
+      parts.add(PromptPart.text(textOfTokens(engine, promptTokens)));
+      int prompt = engine.countPromptTokens(system, parts);
+      List<Double> pre = new ArrayList<>();
+      List<Double> vision = new ArrayList<>();
+      List<Double> prefill = new ArrayList<>();
+      List<Double> total = new ArrayList<>();
+      List<Double> steps = new ArrayList<>();
+      for (int r = 0; r < warmup + runs; r++) {
+        long[] last = {0};
+        List<Double> runSteps = new ArrayList<>();
+        EngineRequest req = new EngineRequest(system, parts, newTokens, true, (id, piece) -> {
+          long now = System.nanoTime();
+          if (last[0] != 0) {
+            runSteps.add((now - last[0]) / 1e6);
+          }
+          last[0] = now;
+        }, EngineRequest.Cancellation.NEVER);
+        long s = System.nanoTime();
+        EngineResult res = engine.generate(req);
+        double e2e = (System.nanoTime() - s) / 1e6;
+        if (r >= warmup) {
+          pre.add(res.preprocessNanos() / 1e6);
+          vision.add(res.visionNanos() / 1e6);
+          prefill.add(res.prefillNanos() / 1e6);
+          total.add(e2e);
+          steps.addAll(runSteps);
+        }
+      }
+      ObjectNode o = VerdictJson.JSON.createObjectNode();
+      o.put("model", model.toString());
+      o.put("device", engine.device().toString());
+      o.put("dtype", dtype);
+      o.put("threads", threads);
+      o.put("promptTokens", prompt);
+      o.put("image", image == null ? "none" : image);
+      o.put("newTokens", newTokens);
+      o.put("runs", runs);
+      o.put("prefixCache", !noPrefixCache);
+      o.put("loadMs", round(loadMs));
+      o.put("preprocessMs", round(median(pre)));
+      o.put("visionMs", round(median(vision)));
+      o.put("prefillMs", round(median(prefill)));
+      o.put("prefillTokensPerSec", round(prompt / (median(prefill) / 1000)));
+      o.put("decodeMsPerTokenMedian", round(median(steps)));
+      o.put("decodeMsPerTokenP90", round(percentile(steps, 0.9)));
+      o.put("endToEndMs", round(median(total)));
+      o.put("peakHeapMb", round(peakHeapMb()));
+      o.put("peakRssMb", round(peakRssMb()));
+      if (format.equals("json")) {
+        out.println(o);
+      } else {
+        o.fields().forEachRemaining(e -> out.printf(Locale.ROOT, "%-24s %s%n", e.getKey(), e.getValue().asText()));
+      }
+      out.flush();
+    }
+    return ExitCodes.OK;
+  }
+
+  /** Text of exactly {@code n} tokens (ordinary English, so merges are realistic). */
+  static String textOfTokens(Qwen25VlEngine engine, int n) {
+    String[] words = ("the model reasons step by step about the request and its safety before it writes the final "
+        + "answer for the user while the guard checks each claim in the reasoning trace carefully").split(" ");
+    StringBuilder b = new StringBuilder();
+    int i = 0;
+    while (engine.countTokens(b.toString()) < n) {
+      b.append(i == 0 ? "" : " ").append(words[i % words.length]);
+      i++;
+    }
+    String s = b.toString();
+    while (engine.countTokens(s) > n && s.length() > 0) {
+      s = s.substring(0, s.length() - 1);
+    }
+    return QtaPrompt.text(s, "", "");
+  }
+
+  static TraceImage syntheticImage(String size) {
+    String[] wh = size.toLowerCase(Locale.ROOT).split("x");
+    if (wh.length != 2) {
+      throw new picocli.CommandLine.TypeConversionException("--image must be WxH, e.g. 448x448");
+    }
+    int w = Integer.parseInt(wh[0]);
+    int h = Integer.parseInt(wh[1]);
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Random r = new Random(7);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int v = (x * 255 / Math.max(1, w - 1)) << 16 | (y * 255 / Math.max(1, h - 1)) << 8 | r.nextInt(256);
+        img.setRGB(x, y, v);
+      }
+    }
+    return TraceImage.ofImage(img);
+  }
+
+  static double median(List<Double> v) {
+    return percentile(v, 0.5);
+  }
+
+  static double percentile(List<Double> v, double q) {
+    if (v.isEmpty()) {
+      return 0;
+    }
+    double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(a);
+    int i = (int) Math.ceil(q * a.length) - 1;
+    return a[Math.max(0, Math.min(a.length - 1, i))];
+  }
+
+  static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  static double peakHeapMb() {
+    long sum = 0;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP) {
+        sum += p.getPeakUsage().getUsed();
+      }
+    }
+    return sum / 1048576.0;
+  }
+
+  static double peakRssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+}
