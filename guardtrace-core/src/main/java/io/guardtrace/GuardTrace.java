@@ -154,6 +154,67 @@ public final class GuardTrace implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Opens a monitor that judges a trace while it is streamed, keeping the model's cache of everything
+   * already seen (see {@link TraceMonitor}). Close it when the stream ends.
+   *
+   * @throws UnsupportedOperationException when the engine cannot keep sessions
+   */
+  public TraceMonitor monitor(String question, List<TraceImage> images) {
+    Objects.requireNonNull(question, "question");
+    Objects.requireNonNull(images, "images");
+    requireOpen();
+    return new TraceMonitor(this, engine.openSession(), question, images, executor);
+  }
+
+  /** A text-only {@link #monitor(String, List)}. */
+  public TraceMonitor monitor(String question) {
+    return monitor(question, List.of());
+  }
+
+  /** Tokens {@code text} encodes to in a trace. */
+  public int countTokens(String text) {
+    requireOpen();
+    return engine.countTokens(text);
+  }
+
+  /**
+   * Runs the model on {@code trace} through {@code runner} (the engine, or a monitor's session) and turns
+   * its output into a verdict: budget, request, parse, failure policy.
+   */
+  SafetyVerdict judge(QtaTrace trace, java.util.function.Function<EngineRequest, EngineResult> runner,
+      java.util.function.BooleanSupplier cancelled) {
+    long start = System.nanoTime();
+    requireOpen();
+    PromptBudget.Fitted fitted = PromptBudget.fit(engine, systemPrompt, trace, options.missingImageNotice(),
+        options.tokenBudget());
+    EngineRequest request = new EngineRequest(systemPrompt, fitted.parts(), options.maxNewTokens(), false,
+        EngineRequest.TokenListener.NONE, () -> cancelled.getAsBoolean() || closed.get());
+    EngineResult r;
+    try {
+      r = runner.apply(request);
+    } catch (GuardTraceCancelledException e) {
+      if (closed.get()) {
+        throw new GuardTraceClosedException("this GuardTrace was closed while the request ran", e);
+      }
+      throw e;
+    }
+    VerdictParser.Parsed parsed = VerdictParser.parse(r.text());
+    RiskLevel level = parsed.level();
+    if (level == null && options.failurePolicy() == FailurePolicy.THROW) {
+      throw new VerdictParseException(r.text());
+    }
+    JudgmentProbabilities jp = r.judgmentProbabilities();
+    Probabilities probs = jp == null || level == null ? null
+        : new Probabilities(jp.safe(), jp.potentiallyHarmful(), jp.harmful());
+    Timings timings = new Timings(Duration.ofNanos(r.preprocessNanos()), Duration.ofNanos(r.visionNanos()),
+        Duration.ofNanos(r.prefillNanos()), Duration.ofNanos(r.decodeNanos()),
+        Duration.ofNanos(System.nanoTime() - start));
+    return new SafetyVerdict(level == null ? RiskLevel.HARMFUL : level, parsed.analysis(), r.text(),
+        level != null, false, fitted.truncated(), r.promptTokens(), r.generatedTokenIds(), timings, probs,
+        r.finishReason() == EngineResult.FinishReason.EOS);
+  }
+
   /** Hit and miss counts of the verdict cache. */
   public CacheStats cacheStats() {
     return cache == null ? new CacheStats(0, 0, 0, false) : cache.stats();
@@ -305,28 +366,7 @@ public final class GuardTrace implements AutoCloseable {
     }
 
     private SafetyVerdict compute() {
-      long start = System.nanoTime();
-      requireOpen();
-      PromptBudget.Fitted fitted = PromptBudget.fit(engine, systemPrompt, trace, options.missingImageNotice(),
-          options.tokenBudget());
-      EngineRequest request = new EngineRequest(systemPrompt, fitted.parts(), options.maxNewTokens(), false,
-          EngineRequest.TokenListener.NONE,
-          () -> cancelled.get() || closed.get() || deadlinePassed());
-      EngineResult r = engine.generate(request);
-      VerdictParser.Parsed parsed = VerdictParser.parse(r.text());
-      RiskLevel level = parsed.level();
-      if (level == null && options.failurePolicy() == FailurePolicy.THROW) {
-        throw new VerdictParseException(r.text());
-      }
-      JudgmentProbabilities jp = r.judgmentProbabilities();
-      Probabilities probs = jp == null || level == null ? null
-          : new Probabilities(jp.safe(), jp.potentiallyHarmful(), jp.harmful());
-      Timings timings = new Timings(Duration.ofNanos(r.preprocessNanos()), Duration.ofNanos(r.visionNanos()),
-          Duration.ofNanos(r.prefillNanos()), Duration.ofNanos(r.decodeNanos()),
-          Duration.ofNanos(System.nanoTime() - start));
-      return new SafetyVerdict(level == null ? RiskLevel.HARMFUL : level, parsed.analysis(), r.text(),
-          level != null, false, fitted.truncated(), r.promptTokens(), r.generatedTokenIds(), timings, probs,
-          r.finishReason() == EngineResult.FinishReason.EOS);
+      return judge(trace, engine::generate, () -> cancelled.get() || deadlinePassed());
     }
 
     private void finished() {

@@ -41,6 +41,16 @@ public interface Engine extends AutoCloseable {
    */
   EngineResult generate(EngineRequest request);
 
+  /**
+   * Opens a session that keeps the KV cache of its prompt between requests, for monitoring a trace while it
+   * is streamed.
+   *
+   * @throws UnsupportedOperationException when the engine has no sessions
+   */
+  default EngineSession openSession() {
+    throw new UnsupportedOperationException("this engine does not support incremental sessions");
+  }
+
   /** Releases the model's native memory. Idempotent. */
   @Override
   void close();

@@ -24,10 +24,12 @@ import io.guardtrace.spi.Engine;
 import io.guardtrace.spi.EngineOptions;
 import io.guardtrace.spi.EngineRequest;
 import io.guardtrace.spi.EngineResult;
+import io.guardtrace.spi.EngineSession;
 import io.guardtrace.spi.PromptPart;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -170,30 +172,23 @@ public final class Qwen25VlEngine implements Engine {
 
   @Override
   public EngineResult generate(EngineRequest request) {
-    if (!lifecycle.readLock().tryLock()) {
-      throw new GuardTraceClosedException("the engine is closing");
-    }
-    try {
-      if (closed) {
-        throw new GuardTraceClosedException("the engine was closed");
-      }
-      return run(request);
-    } catch (GuardTraceException e) {
-      throw e;
-    } catch (OutOfMemoryError e) {
-      throw new EngineException("out of memory while generating: " + e.getMessage()
-          + " (use smaller images, lower max pixels or a shorter trace)", e);
-    } catch (RuntimeException e) {
-      throw new EngineException("the engine failed: " + e, e);
-    } finally {
-      lifecycle.readLock().unlock();
-    }
+    return guarded(() -> run(request));
   }
 
   private EngineResult run(EngineRequest request) {
+    return run(request, null);
+  }
+
+  /**
+   * Runs one request; with a {@code session}, reuses its cached prompt prefix and image embeddings and leaves
+   * the prompt's keys and values in its cache.
+   */
+  EngineResult run(EngineRequest request, @Nullable IncrementalSession session) {
     long t0 = System.nanoTime();
     try (NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
-      VisionPath.Encoded images = vision.preprocess(request.userParts());
+      List<String> hashes = imageHashes(request.userParts());
+      boolean reuseImages = session != null && session.sameImages(hashes);
+      VisionPath.Encoded images = reuseImages ? session.images() : vision.preprocess(request.userParts());
       long t1 = System.nanoTime();
       List<ChatPrompt.Part> parts = new ArrayList<>();
       int image = 0;
@@ -212,13 +207,22 @@ public final class Qwen25VlEngine implements Engine {
             "prompt of " + ids.length + " tokens plus " + request.maxNewTokens()
                 + " new tokens exceeds the model's context length");
       }
-      NDArray embeds = decoder.embed(m, ids);
-      NDArray imageEmbeds = vision.encode(m, images);
-      long t2 = System.nanoTime();
-      if (imageEmbeds != null) {
-        scatterImages(m, embeds, ids, imageEmbeds);
+      NDArray imageEmbeds;
+      if (reuseImages) {
+        imageEmbeds = session.imageEmbeds();
+      } else if (session != null) {
+        imageEmbeds = session.replaceImages(images, hashes, manager -> vision.encode(manager, images));
+      } else {
+        imageEmbeds = vision.encode(m, images);
       }
       RopeIndex rope = RopeIndex.compute(ids, config.imageTokenId(), images.grids(), vision.mergeSize());
+      int from = session == null ? 0 : session.prepare(ids, request.maxNewTokens());
+      long[] tailIds = from == 0 ? ids : Arrays.copyOfRange(ids, from, ids.length);
+      NDArray embeds = decoder.embed(m, tailIds);
+      if (imageEmbeds != null) {
+        scatterImages(embeds, ids, from, imageEmbeds);
+      }
+      long t2 = System.nanoTime();
       Set<Integer> eos = new HashSet<>(generation.eosTokenIds());
       List<Integer> generated = new ArrayList<>();
       long[] firstTokenAt = {0};
@@ -231,8 +235,7 @@ public final class Qwen25VlEngine implements Engine {
         }
         String before = text.toString();
         generated.add(token);
-        boolean needLookAhead = judgment.onStep(before, token, logits);
-        if (needLookAhead) {
+        if (judgment.onStep(before, token, logits)) {
           int[] la = judgment.lookAheadIds();
           float[] p = lookAhead.probe(new int[] {la[0], la[1]}, new int[] {la[1], la[2]});
           judgment.lookAhead(p[0], p[1]);
@@ -246,9 +249,19 @@ public final class Qwen25VlEngine implements Engine {
         request.listener().onToken(token, piece);
         return true;
       };
-      KvCache prefix = prefixCache == null ? null : prefixCache.get(prompt.encodeSystemPrefix(tokenizer), ids);
-      generator.generate(m, embeds, ids, rope, prefix, request.maxNewTokens(), eos, request.ignoreEos(),
-          generation.repetitionPenalty(), listener, () -> request.cancellation().isCancelled());
+      Generator.Cancelled cancelled = () -> request.cancellation().isCancelled();
+      if (session != null) {
+        try {
+          generator.continueFrom(m, session.cache(), embeds, ids, rope, request.maxNewTokens(), eos,
+              request.ignoreEos(), generation.repetitionPenalty(), listener, cancelled);
+        } finally {
+          session.keepPrompt(ids);
+        }
+      } else {
+        KvCache prefix = prefixCache == null ? null : prefixCache.get(prompt.encodeSystemPrefix(tokenizer), ids);
+        generator.generate(m, embeds, ids, rope, prefix, request.maxNewTokens(), eos, request.ignoreEos(),
+            generation.repetitionPenalty(), listener, cancelled);
+      }
       long t3 = System.nanoTime();
       long[] out = generated.stream().mapToLong(Integer::longValue).toArray();
       boolean stopped = !generated.isEmpty() && eos.contains(generated.get(generated.size() - 1))
@@ -260,8 +273,21 @@ public final class Qwen25VlEngine implements Engine {
     }
   }
 
-  /** Writes image embeddings over the {@code <|image_pad|>} rows, in order (the reference's masked_scatter). */
-  private void scatterImages(NDManager m, NDArray embeds, long[] ids, NDArray imageEmbeds) {
+  private static List<String> imageHashes(List<PromptPart> parts) {
+    List<String> out = new ArrayList<>();
+    for (PromptPart p : parts) {
+      if (p instanceof PromptPart.Image img) {
+        out.add(img.image().sha256());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Writes image embeddings over the {@code <|image_pad|>} rows, in order (the reference's masked_scatter),
+   * into {@code embeds}, which holds the rows of {@code ids} from {@code from} on.
+   */
+  private void scatterImages(NDArray embeds, long[] ids, int from, NDArray imageEmbeds) {
     int row = 0;
     int total = Math.toIntExact(imageEmbeds.getShape().get(0));
     int i = 0;
@@ -275,7 +301,12 @@ public final class Qwen25VlEngine implements Engine {
         if (row + len > total) {
           throw new EngineException("image features and image tokens do not match: " + total + " features");
         }
-        embeds.set(new NDIndex("{}:{}, :", i, j), imageEmbeds.get("{}:{}, :", row, row + len));
+        int a = Math.max(i, from);
+        if (a < j) {
+          try (NDArray src = imageEmbeds.get("{}:{}, :", row + (a - i), row + len)) {
+            embeds.set(new NDIndex("{}:{}, :", a - from, j - from), src);
+          }
+        }
         row += len;
         i = j;
       } else {
@@ -283,8 +314,40 @@ public final class Qwen25VlEngine implements Engine {
       }
     }
     if (row != total) {
-      throw new InvalidInputException("image features and image tokens do not match: " + total
+      throw new EngineException("image features and image tokens do not match: " + total
           + " features for " + row + " tokens");
+    }
+  }
+
+  @Override
+  public EngineSession openSession() {
+    if (closed) {
+      throw new GuardTraceClosedException("the engine was closed");
+    }
+    var c = config.text();
+    return new IncrementalSession(this, device, c.numLayers(), c.numKvHeads(), c.headDim(),
+        decoder.computeType());
+  }
+
+  /** Runs {@code body} under the engine's lifecycle read lock (no close while it runs). */
+  <T> T guarded(java.util.function.Supplier<T> body) {
+    if (!lifecycle.readLock().tryLock()) {
+      throw new GuardTraceClosedException("the engine is closing");
+    }
+    try {
+      if (closed) {
+        throw new GuardTraceClosedException("the engine was closed");
+      }
+      return body.get();
+    } catch (GuardTraceException e) {
+      throw e;
+    } catch (OutOfMemoryError e) {
+      throw new EngineException("out of memory while generating: " + e.getMessage()
+          + " (use smaller images, lower max pixels or a shorter trace)", e);
+    } catch (RuntimeException e) {
+      throw new EngineException("the engine failed: " + e, e);
+    } finally {
+      lifecycle.readLock().unlock();
     }
   }
 

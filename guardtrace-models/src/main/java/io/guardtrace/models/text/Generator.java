@@ -84,12 +84,55 @@ public final class Generator {
       StepListener listener, Cancelled cancelled) {
     int length = promptIds.length;
     var c = decoder.config();
-    int vocab = c.vocabSize();
-    List<Integer> out = new ArrayList<>();
     try (NDManager m = manager.newSubManager();
         KvCache cache = new KvCache(m, c.numLayers(), c.numKvHeads(), length + maxNewTokens + 2, c.headDim(),
             decoder.computeType())) {
-      NDArray seen = null;
+      int from = 0;
+      if (prefix != null && prefix.length() < length) {
+        cache.loadPrefix(prefix);
+        from = prefix.length();
+      }
+      if (from == 0) {
+        return run(m, cache, inputsEmbeds, promptIds, positions, maxNewTokens, eos, ignoreEos, penalty, listener,
+            cancelled);
+      }
+      try (NDArray tail = inputsEmbeds.get("{}:, :", from)) {
+        return run(m, cache, tail, promptIds, positions, maxNewTokens, eos, ignoreEos, penalty, listener,
+            cancelled);
+      }
+    }
+  }
+
+  /**
+   * Continues on a caller-owned cache that already holds the keys and values of the prompt's first
+   * {@code cache.length()} tokens: prefills {@code tailEmbeds} (the rest of the prompt) and generates. On return
+   * the cache also holds the generated tokens; the caller truncates it back to what it wants to keep. The
+   * cache must have room for the tail, {@code maxNewTokens} and two look-ahead tokens.
+   */
+  public List<Integer> continueFrom(NDManager manager, KvCache cache, NDArray tailEmbeds, long[] promptIds,
+      RopeIndex positions, int maxNewTokens, Set<Integer> eos, boolean ignoreEos, double penalty,
+      StepListener listener, Cancelled cancelled) {
+    try (NDManager m = manager.newSubManager()) {
+      return run(m, cache, tailEmbeds, promptIds, positions, maxNewTokens, eos, ignoreEos, penalty, listener,
+          cancelled);
+    }
+  }
+
+  private List<Integer> run(NDManager m, KvCache cache, NDArray tail, long[] promptIds, RopeIndex positions,
+      int maxNewTokens, Set<Integer> eos, boolean ignoreEos, double penalty, StepListener listener,
+      Cancelled cancelled) {
+    var c = decoder.config();
+    int vocab = c.vocabSize();
+    int hd = c.headDim();
+    int from = cache.length();
+    int rest = promptIds.length - from;
+    if (rest < 1 || tail.getShape().get(0) != rest) {
+      throw new IllegalArgumentException("tail of " + tail.getShape() + " rows does not continue a cache of "
+          + from + " for a prompt of " + promptIds.length);
+    }
+    List<Integer> out = new ArrayList<>();
+    NDArray seen = null;
+    try {
       if (penalty != 1.0) {
         float[] mask = new float[vocab];
         for (long id : promptIds) {
@@ -99,24 +142,10 @@ public final class Generator {
         }
         seen = m.create(mask);
       }
-      int hd = c.headDim();
-      int from = 0;
-      if (prefix != null && prefix.length() < length) {
-        cache.loadPrefix(prefix);
-        from = prefix.length();
-      }
-      int rest = length - from;
       float[] cos = new float[rest * hd];
       float[] sin = new float[rest * hd];
       rope.tables(positions.positions(), from, rest, cos, sin);
-      NDArray logits;
-      if (from == 0) {
-        logits = step(m, inputsEmbeds, cos, sin, rest, cache);
-      } else {
-        try (NDArray tail = inputsEmbeds.get("{}:, :", from)) {
-          logits = step(m, tail, cos, sin, rest, cache);
-        }
-      }
+      NDArray logits = step(m, tail, cos, sin, rest, cache);
       float[] cos1 = new float[hd];
       float[] sin1 = new float[hd];
       for (int stepIndex = 0; stepIndex < maxNewTokens; stepIndex++) {
@@ -140,6 +169,7 @@ public final class Generator {
           logits = step(m, x, cos1, sin1, 1, cache);
         }
       }
+    } finally {
       if (seen != null) {
         seen.close();
       }

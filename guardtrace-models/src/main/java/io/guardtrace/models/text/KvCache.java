@@ -14,12 +14,14 @@ import ai.djl.ndarray.types.Shape;
 public final class KvCache implements AutoCloseable {
   private final NDArray[] keys;
   private final NDArray[] values;
-  private final int capacity;
+  private int capacity;
   private int length;
+  private final DataType dtype;
 
   /** Allocates a cache for {@code layers} layers on {@code manager}'s device. */
   public KvCache(NDManager manager, int layers, int kvHeads, int capacity, int headDim, DataType dtype) {
     this.capacity = capacity;
+    this.dtype = dtype;
     keys = new NDArray[layers];
     values = new NDArray[layers];
     Shape shape = new Shape(kvHeads, capacity, headDim);
@@ -90,6 +92,34 @@ public final class KvCache implements AutoCloseable {
       }
     }
     length = prefix.length;
+  }
+
+  /**
+   * Grows the cache to hold at least {@code needed} positions, keeping its content (a copy into a larger
+   * allocation, amortised by doubling).
+   */
+  public void ensureCapacity(int needed) {
+    if (needed <= capacity) {
+      return;
+    }
+    int grown = Math.max(needed, capacity * 2);
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = grow(keys[i], grown);
+      values[i] = grow(values[i], grown);
+    }
+    capacity = grown;
+  }
+
+  private NDArray grow(NDArray old, int grown) {
+    Shape s = old.getShape();
+    NDArray bigger = old.getManager().zeros(new Shape(s.get(0), grown, s.get(2)), dtype);
+    if (length > 0) {
+      try (NDArray filled = old.get(new NDIndex(":, 0:{}, :", length))) {
+        bigger.set(new NDIndex(":, 0:{}, :", length), filled);
+      }
+    }
+    old.close();
+    return bigger;
   }
 
   /** Forgets everything after {@code newLength} (the data stays and is overwritten later). */
