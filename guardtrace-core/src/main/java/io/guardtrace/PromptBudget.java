@@ -31,10 +31,9 @@ final class PromptBudget {
     String thinking = QtaPrompt.sanitize(trace.thinking());
     int thinkingTokens = Math.max(1, engine.countTokens(thinking));
     double charsPerToken = (double) Math.max(1, thinking.length()) / thinkingTokens;
-    int cut = 0;
-    int over = tokens - budget;
+    // first estimate: remove the overflow plus room for the marker, at the thinking's own density
+    int cut = (int) Math.min(thinking.length(), Math.ceil((tokens - budget + 32) * charsPerToken));
     for (int attempt = 0; attempt < 16; attempt++) {
-      cut = Math.min(thinking.length(), cut + (int) Math.ceil((over + 24) * charsPerToken * 1.1) + 8);
       String shortened = cutMiddle(thinking, cut);
       parts = QtaPrompt.userParts(trace, shortened, missingImageNotice);
       tokens = engine.countPromptTokens(system, parts);
@@ -44,7 +43,9 @@ final class PromptBudget {
       if (cut >= thinking.length()) {
         break;
       }
-      over = tokens - budget;
+      // still over: cut the remaining overflow, a little more each time so the loop ends quickly
+      cut = (int) Math.min(thinking.length(),
+          cut + Math.ceil((tokens - budget + 8) * charsPerToken * (1 + attempt * 0.25)));
     }
     throw new PromptTooLongException(tokens, budget, "the system prompt, images, question and answer alone "
         + "need " + tokens + " tokens (thinking already omitted); shorten the question or answer, use fewer or "
