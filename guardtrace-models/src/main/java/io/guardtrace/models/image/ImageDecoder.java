@@ -1,0 +1,154 @@
+package io.guardtrace.models.image;
+
+import io.guardtrace.InvalidImageException;
+import io.guardtrace.TraceImage;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes PNG, JPEG, GIF (first frame), BMP and WebP (TwelveMonkeys ImageIO plugin) into 8-bit RGB the way
+ * the reference's {@code PIL.Image.convert("RGB")} does:
+ *
+ * <ul>
+ *   <li>alpha is dropped without compositing (the colour samples are kept as stored);
+ *   <li>palette images are expanded through their palette; grayscale is copied to R, G and B;
+ *   <li>16-bit colour samples keep their high byte (Pillow's 16-bit RGB unpackers); 16-bit grayscale is
+ *       clipped to 0..255, as Pillow converts its {@code I;16} mode to {@code L};
+ *   <li>no EXIF orientation is applied: the reference applies none either, so a rotated phone photo is seen
+ *       as stored.
+ * </ul>
+ *
+ * The pixel count is read from the header and checked against a limit before any pixel is decoded, so a tiny
+ * file declaring a huge image (a decompression bomb) is refused without a large allocation. Every failure is
+ * an {@link InvalidImageException} naming the image. JPEG decoding may differ from libjpeg by one level in a
+ * few pixels (different IDCT); PNG, GIF, BMP and lossless WebP decode exactly.
+ */
+public final class ImageDecoder {
+  private final long maxPixels;
+
+  /** A decoder refusing images of more than {@code maxPixels} pixels. */
+  public ImageDecoder(long maxPixels) {
+    this.maxPixels = maxPixels;
+  }
+
+  /** The image's size from its header, without decoding its pixels. */
+  public int[] size(TraceImage image) {
+    return withReader(image, reader -> new int[] {reader.getWidth(0), reader.getHeight(0)});
+  }
+
+  /** Decodes the image (its first frame) to RGB. */
+  public RgbImage decode(TraceImage image) {
+    return withReader(image, reader -> {
+      BufferedImage img = reader.read(0);
+      return toRgb(img, image);
+    });
+  }
+
+  private interface ReaderFunction<T> {
+    T apply(ImageReader reader) throws IOException;
+  }
+
+  private <T> T withReader(TraceImage image, ReaderFunction<T> body) {
+    String name = image.description();
+    if (image.size() == 0) {
+      throw new InvalidImageException(name, "is empty (0 bytes)");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(image.openStream())) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new InvalidImageException(name, "is not an image in a supported format (PNG, JPEG, GIF, BMP, WebP)");
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        long w = reader.getWidth(0);
+        long h = reader.getHeight(0);
+        if (w <= 0 || h <= 0) {
+          throw new InvalidImageException(name, "declares no pixels (" + w + "x" + h + ")");
+        }
+        if (w * h > maxPixels) {
+          throw new InvalidImageException(name, "declares " + w + "x" + h + " = " + w * h + " pixels, over the "
+              + maxPixels + "-pixel limit (raise maxImagePixels if this image is genuine)");
+        }
+        return body.apply(reader);
+      } finally {
+        reader.dispose();
+      }
+    } catch (InvalidImageException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidImageException(name, "is corrupt or truncated and cannot be decoded ("
+          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+    } catch (OutOfMemoryError e) {
+      throw new InvalidImageException(name, "is too large to decode in the available memory", e);
+    }
+  }
+
+  static RgbImage toRgb(BufferedImage img, TraceImage source) {
+    int w = img.getWidth();
+    int h = img.getHeight();
+    byte[] out = new byte[w * h * 3];
+    ColorModel cm = img.getColorModel();
+    Raster r = img.getRaster();
+    if (cm instanceof IndexColorModel icm) {
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        r.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) {
+          int o = (y * w + x) * 3;
+          out[o] = (byte) icm.getRed(row[x]);
+          out[o + 1] = (byte) icm.getGreen(row[x]);
+          out[o + 2] = (byte) icm.getBlue(row[x]);
+        }
+      }
+      return new RgbImage(w, h, out);
+    }
+    int colors = cm.getNumColorComponents();
+    int bits = cm.getComponentSize(0);
+    if (colors != 1 && colors != 3) {
+      throw new InvalidImageException(source.description(), "has " + colors + " colour channels ("
+          + cm.getColorSpace().getType() + "); only RGB, grayscale and palette images are supported");
+    }
+    int[] row = new int[w];
+    for (int band = 0; band < 3; band++) {
+      int srcBand = colors == 1 ? 0 : band;
+      for (int y = 0; y < h; y++) {
+        r.getSamples(0, y, w, 1, srcBand, row);
+        for (int x = 0; x < w; x++) {
+          out[(y * w + x) * 3 + band] = (byte) to8(row[x], bits, colors == 1);
+        }
+      }
+    }
+    return new RgbImage(w, h, out);
+  }
+
+  private static int to8(int v, int bits, boolean gray) {
+    if (bits == 8) {
+      return v;
+    }
+    if (bits == 16) {
+      return gray ? Math.min(v, 255) : v >>> 8;
+    }
+    if (bits < 8) {
+      return v * 255 / ((1 << bits) - 1);
+    }
+    return v >>> (bits - 8);
+  }
+
+  /** The lowercase format name of an image, for messages. */
+  static String format(ImageReader reader) {
+    try {
+      return reader.getFormatName().toLowerCase(Locale.ROOT);
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+}
