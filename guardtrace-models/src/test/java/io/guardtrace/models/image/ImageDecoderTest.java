@@ -1,0 +1,168 @@
+package io.guardtrace.models.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.guardtrace.InvalidImageException;
+import io.guardtrace.TraceImage;
+import io.guardtrace.models.Fixtures;
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+/** Formats, PIL-style RGB conversion, and hostile input. */
+class ImageDecoderTest {
+  final ImageDecoder decoder = new ImageDecoder(50_000_000L);
+
+  static byte[] encode(BufferedImage img, String format) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(ImageIO.write(img, format, out)).as("writer for " + format).isTrue();
+    return out.toByteArray();
+  }
+
+  static BufferedImage pattern(int type) {
+    BufferedImage img = new BufferedImage(17, 9, type);
+    for (int y = 0; y < 9; y++) {
+      for (int x = 0; x < 17; x++) {
+        img.setRGB(x, y, (x * 15) << 16 | (y * 28) << 8 | ((x + y) * 7));
+      }
+    }
+    return img;
+  }
+
+  @Test
+  void pngBmpGif_decodeExactly() throws IOException {
+    BufferedImage src = pattern(BufferedImage.TYPE_INT_RGB);
+    for (String format : new String[] {"png", "bmp"}) {
+      RgbImage rgb = decoder.decode(TraceImage.ofBytes(encode(src, format)));
+      assertThat(rgb.width()).isEqualTo(17);
+      assertThat(rgb.height()).isEqualTo(9);
+      int p = (4 * 17 + 5) * 3;
+      assertThat(new int[] {rgb.rgb()[p] & 0xff, rgb.rgb()[p + 1] & 0xff, rgb.rgb()[p + 2] & 0xff})
+          .as(format).containsExactly(75, 112, 63);
+    }
+    BufferedImage gif = new BufferedImage(4, 2, BufferedImage.TYPE_BYTE_INDEXED,
+        new IndexColorModel(8, 2, new byte[] {0, (byte) 200}, new byte[] {0, 10}, new byte[] {0, 20}));
+    gif.getRaster().setSample(1, 0, 0, 1);
+    RgbImage g = decoder.decode(TraceImage.ofBytes(encode(gif, "gif")));
+    assertThat(Arrays.copyOfRange(g.rgb(), 3, 6)).containsExactly((byte) 200, (byte) 10, (byte) 20);
+  }
+
+  @Test
+  void jpeg_decodesCloseToSource() throws IOException {
+    BufferedImage src = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        src.setRGB(x, y, 0x808080);
+      }
+    }
+    RgbImage rgb = decoder.decode(TraceImage.ofBytes(encode(src, "jpeg")));
+    assertThat(rgb.rgb()[0] & 0xff).isBetween(126, 130);
+  }
+
+  @Test
+  void webpReader_isRegistered() {
+    assertThat(ImageIO.getImageReadersByFormatName("webp").hasNext()).isTrue();
+  }
+
+  @Test
+  void rgba_alphaDroppedNotComposited() throws IOException {
+    BufferedImage src = new BufferedImage(2, 1, BufferedImage.TYPE_INT_ARGB);
+    src.setRGB(0, 0, 0x00FF8040); // fully transparent orange: PIL keeps the colour
+    src.setRGB(1, 0, 0x80102030);
+    RgbImage rgb = decoder.decode(TraceImage.ofBytes(encode(src, "png")));
+    assertThat(rgb.rgb()).containsExactly((byte) 0xFF, (byte) 0x80, (byte) 0x40, (byte) 0x10, (byte) 0x20,
+        (byte) 0x30);
+  }
+
+  @Test
+  void grayscale_expandedToRgb_and16BitGrayClipped() throws IOException {
+    BufferedImage g8 = new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_GRAY);
+    g8.getRaster().setSample(0, 0, 0, 77);
+    assertThat(decoder.decode(TraceImage.ofBytes(encode(g8, "png"))).rgb()).containsExactly(77, 77, 77);
+    BufferedImage g16 = new BufferedImage(2, 1, BufferedImage.TYPE_USHORT_GRAY);
+    g16.getRaster().setSample(0, 0, 0, 100);
+    g16.getRaster().setSample(1, 0, 0, 40000);
+    assertThat(decoder.decode(TraceImage.ofBytes(encode(g16, "png"))).rgb())
+        .containsExactly(100, 100, 100, 255, 255, 255);
+  }
+
+  @Test
+  void fixtureRgbaPng_decodes() {
+    RgbImage rgb = decoder.decode(TraceImage.ofPath(Fixtures.root().resolve("images/img_64x48_rgba.png")));
+    assertThat(rgb.width()).isEqualTo(64);
+  }
+
+  @Test
+  void zeroBytes_truncated_corrupt_unsupported_areInvalidImage() throws IOException {
+    byte[] png = encode(pattern(BufferedImage.TYPE_INT_RGB), "png");
+    assertThatThrownBy(() -> decoder.decode(TraceImage.ofBytes(new byte[0])))
+        .isInstanceOf(InvalidImageException.class).hasMessageContaining("empty");
+    assertThatThrownBy(() -> decoder.decode(TraceImage.ofBytes(Arrays.copyOf(png, png.length / 2))))
+        .isInstanceOf(InvalidImageException.class).hasMessageContaining("of " + png.length / 2 + " bytes");
+    byte[] corrupt = png.clone();
+    for (int i = 40; i < corrupt.length - 20; i++) {
+      corrupt[i] = (byte) (i * 31);
+    }
+    assertThatThrownBy(() -> decoder.decode(TraceImage.ofBytes(corrupt))).isInstanceOf(InvalidImageException.class);
+    assertThatThrownBy(() -> decoder.decode(TraceImage.ofBytes("just some text, not an image".getBytes())))
+        .isInstanceOf(InvalidImageException.class).hasMessageContaining("supported format");
+  }
+
+  @Test
+  void wrongExtension_isDecodedByContent() throws IOException {
+    var tmp = Files.createTempFile("looks-like", ".jpg");
+    Files.write(tmp, encode(pattern(BufferedImage.TYPE_INT_RGB), "png"));
+    assertThat(decoder.decode(TraceImage.ofPath(tmp)).width()).isEqualTo(17);
+    Files.delete(tmp);
+  }
+
+  @Test
+  void decompressionBomb_rejectedFromHeader() {
+    byte[] bomb = pngHeaderOnly(100_000, 100_000);
+    long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+    assertThatThrownBy(() -> decoder.decode(TraceImage.ofBytes(bomb))).isInstanceOf(InvalidImageException.class)
+        .hasMessageContaining("100000x100000").hasMessageContaining("limit");
+    assertThatThrownBy(() -> decoder.size(TraceImage.ofBytes(bomb))).isInstanceOf(InvalidImageException.class);
+    long after = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+    assertThat(after - before).isLessThan(256L << 20);
+  }
+
+  @Test
+  void aspectRatioOver200_isInvalidImage() {
+    assertThatThrownBy(() -> SmartResize.resize(10, 2010, 28, 3136, 12845056, "wide.png"))
+        .isInstanceOf(InvalidImageException.class).hasMessageContaining("wide.png").hasMessageContaining("200");
+  }
+
+  @Test
+  void smartResize_referenceCases() {
+    assertThat(SmartResize.resize(480, 640, 28, 3136, 12845056, "x")).containsExactly(476, 644);
+    assertThat(SmartResize.resize(480, 640, 28, 3136, 200704, "x")).containsExactly(364, 504);
+    assertThat(SmartResize.resize(250, 1000, 28, 3136, 200704, "x")).containsExactly(224, 896);
+    assertThat(SmartResize.resize(28, 28, 28, 3136, 12845056, "x")).containsExactly(56, 56);
+    assertThat(SmartResize.resize(37, 100, 28, 3136, 12845056, "x")).containsExactly(28, 112);
+    // 42 / 28 = 1.5 rounds half to even: 2 -> 56; 70 / 28 = 2.5 -> 2 -> 56
+    assertThat(SmartResize.resize(42, 70, 28, 100, 12845056, "x")).containsExactly(56, 56);
+  }
+
+  /** A PNG signature and an IHDR chunk declaring {@code w x h}, with a valid CRC, and nothing else. */
+  static byte[] pngHeaderOnly(int w, int h) {
+    ByteBuffer b = ByteBuffer.allocate(8 + 25);
+    b.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+    b.putInt(13);
+    int crcStart = b.position();
+    b.put(new byte[] {'I', 'H', 'D', 'R'}).putInt(w).putInt(h).put((byte) 8).put((byte) 2).put((byte) 0)
+        .put((byte) 0).put((byte) 0);
+    CRC32 crc = new CRC32();
+    crc.update(b.array(), crcStart, 17);
+    b.putInt((int) crc.getValue());
+    return b.array();
+  }
+}
