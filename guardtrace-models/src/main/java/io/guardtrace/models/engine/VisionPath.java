@@ -1,11 +1,15 @@
 package io.guardtrace.models.engine;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.guardtrace.InvalidInputException;
+import ai.djl.ndarray.types.Shape;
 import io.guardtrace.TraceImage;
 import io.guardtrace.models.config.ModelConfig;
+import io.guardtrace.models.image.ImagePreprocessor;
+import io.guardtrace.models.image.ImageProcessorConfig;
+import io.guardtrace.models.image.PreprocessedImage;
+import io.guardtrace.models.vision.VisionConfig;
+import io.guardtrace.models.vision.VisionTower;
 import io.guardtrace.models.weights.TensorLoader;
 import io.guardtrace.models.weights.WeightStore;
 import io.guardtrace.spi.EngineOptions;
@@ -17,52 +21,95 @@ import org.jspecify.annotations.Nullable;
 
 /** Images to embeddings: decoding and preprocessing on the host, then the vision tower on the device. */
 final class VisionPath implements AutoCloseable {
-  private final int mergeSize;
+  private final ImagePreprocessor preprocessor;
+  private final VisionTower tower;
+  private final TensorLoader loader;
 
   /** Preprocessed images of one request. */
-  record Encoded(List<int[]> grids, List<Integer> tokens) {
-    static final Encoded NONE = new Encoded(List.of(), List.of());
+  record Encoded(List<PreprocessedImage> images) {
+    static final Encoded NONE = new Encoded(List.of());
 
     int tokenCount(int image) {
-      return tokens.get(image);
+      return images.get(image).tokenCount();
+    }
+
+    List<int[]> grids() {
+      return images.stream().map(PreprocessedImage::grid).toList();
     }
   }
 
-  private VisionPath(int mergeSize) {
-    this.mergeSize = mergeSize;
+  private VisionPath(ImagePreprocessor preprocessor, VisionTower tower, TensorLoader loader) {
+    this.preprocessor = preprocessor;
+    this.tower = tower;
+    this.loader = loader;
   }
 
-  static VisionPath open(Path dir, ModelConfig config, WeightStore store, Device device,
+  static VisionPath open(Path dir, ModelConfig config, WeightStore store, ai.djl.Device device,
       TensorLoader.Precision precision, EngineOptions options) {
-    return new VisionPath(config.visionConfig().path("spatial_merge_size").asInt(2));
+    ImageProcessorConfig pc = ImageProcessorConfig.load(dir.resolve("preprocessor_config.json"))
+        .withPixels(options.minPixels(), options.maxPixels());
+    VisionConfig vc = VisionConfig.fromJson(config.visionConfig());
+    if (pc.patchSize() != vc.patchSize() || pc.mergeSize() != vc.spatialMergeSize()
+        || pc.temporalPatchSize() != vc.temporalPatchSize()) {
+      throw new io.guardtrace.ModelLoadException("preprocessor_config.json (patch " + pc.patchSize() + ", merge "
+          + pc.mergeSize() + ", temporal " + pc.temporalPatchSize() + ") disagrees with config.json's vision_config");
+    }
+    TensorLoader loader = new TensorLoader(device, precision);
+    try {
+      VisionTower tower = new VisionTower(vc, loader, store::vision, store);
+      return new VisionPath(new ImagePreprocessor(pc, options.maxDecodedPixels()), tower, loader);
+    } catch (RuntimeException e) {
+      loader.close();
+      throw e;
+    }
   }
 
+  /** Settings that change what the model sees, for the engine identity. */
   String identity() {
-    return "vision";
+    ImageProcessorConfig c = preprocessor.config();
+    return "pixels[" + c.minPixels() + "," + c.maxPixels() + "]";
   }
 
   int mergeSize() {
-    return mergeSize;
+    return tower.config().spatialMergeSize();
   }
 
+  /** Tokens of {@code image}, from its header alone. */
   int tokenCount(TraceImage image) {
-    throw new InvalidInputException("images are not supported yet");
+    return preprocessor.geometry(image).tokens();
   }
 
+  /** Decodes and preprocesses every image part, in order. */
   Encoded preprocess(List<PromptPart> parts) {
-    List<int[]> grids = new ArrayList<>();
+    List<PreprocessedImage> images = new ArrayList<>();
     for (PromptPart p : parts) {
-      if (p instanceof PromptPart.Image) {
-        throw new InvalidInputException("images are not supported yet");
+      if (p instanceof PromptPart.Image img) {
+        images.add(preprocessor.preprocess(img.image()));
       }
     }
-    return grids.isEmpty() ? Encoded.NONE : Encoded.NONE;
+    return images.isEmpty() ? Encoded.NONE : new Encoded(images);
   }
 
+  /** The images' embeddings {@code (tokens, hidden)} on {@code manager}, or null without images. */
   @Nullable NDArray encode(NDManager manager, Encoded images) {
-    return null;
+    if (images.images().isEmpty()) {
+      return null;
+    }
+    int rows = images.images().stream().mapToInt(PreprocessedImage::rows).sum();
+    int len = images.images().get(0).rowLength();
+    float[] all = new float[rows * len];
+    int pos = 0;
+    for (PreprocessedImage p : images.images()) {
+      System.arraycopy(p.pixelValues(), 0, all, pos, p.pixelValues().length);
+      pos += p.pixelValues().length;
+    }
+    try (NDArray pixels = manager.create(all, new Shape(rows, len))) {
+      return tower.forward(manager, pixels, images.grids());
+    }
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    loader.close();
+  }
 }
