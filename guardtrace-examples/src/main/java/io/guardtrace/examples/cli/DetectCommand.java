@@ -71,7 +71,8 @@ final class DetectCommand implements Callable<Integer> {
           v.probabilities().safe(), v.probabilities().potentiallyHarmful(), v.probabilities().harmful());
     }
     if (!v.analysis().isEmpty()) {
-      out.println("  analysis: " + v.analysis().replace("\n", "\n            "));
+      String a = v.analysis().length() > 400 ? v.analysis().substring(0, 400) + " [...]" : v.analysis();
+      out.println("  analysis: " + a.replace("\n", "\n            "));
     }
     out.printf(Locale.ROOT, "  %d prompt tokens, %d generated, %.0f ms%s%n", v.promptTokens(),
         v.generatedTokens(), v.timings().total().toNanos() / 1e6, v.truncated() ? ", thinking truncated" : "");

@@ -54,7 +54,8 @@ public final class GuardTraceCli {
 
   private static void quietDjlLogging() {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+      // DJL logs a warning for every CUDA probe on machines with a CUDA runtime but no GPU: keep stderr for us
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
     }
   }
 }

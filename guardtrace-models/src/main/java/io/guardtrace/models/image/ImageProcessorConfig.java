@@ -38,6 +38,12 @@ public record ImageProcessorConfig(
     return 3 * temporalPatchSize * patchSize * patchSize;
   }
 
+  /** Qwen2.5-VL-3B-Instruct's published settings. */
+  public static ImageProcessorConfig qwen25vl() {
+    return new ImageProcessorConfig(3136, 12845056, 14, 2, 2, new float[] {0.48145466f, 0.4578275f, 0.40821073f},
+        new float[] {0.26862954f, 0.26130258f, 0.27577711f}, 1.0 / 255);
+  }
+
   /** Reads {@code preprocessor_config.json}; absent keys take the Qwen2-VL processor's defaults. */
   public static ImageProcessorConfig load(Path file) {
     if (!Files.exists(file)) {
