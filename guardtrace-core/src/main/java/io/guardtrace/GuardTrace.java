@@ -462,6 +462,10 @@ public final class GuardTrace implements AutoCloseable {
         return model(p);
       }
       if (!idOrDirectory.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        if (idOrDirectory.contains(java.io.File.separator) || idOrDirectory.startsWith(".")) {
+          // a path that does not exist: build() reports it as a missing model directory
+          return model(p);
+        }
         throw new IllegalArgumentException("model '" + idOrDirectory + "' is neither an existing directory nor "
             + "a Hugging Face id of the form ORG/NAME");
       }

@@ -67,6 +67,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-prefix-cache", description = "Disable the system-prompt KV cache.")
   boolean noPrefixCache;
 
+  @Option(names = "--system-prompt", paramLabel = "default|short|FILE", defaultValue = "short",
+      description = "The system prompt: 'default' (guardtrace's auditor instruction), 'short' (one sentence, so "
+          + "the prompt is about --prompt-tokens long) or a file.")
+  String systemPrompt;
+
   @Option(names = "--format", defaultValue = "text", description = "text or json.")
   String format;
 
@@ -78,7 +83,11 @@ final class BenchCommand implements Callable<Integer> {
         EngineOptions.DEFAULT_MAX_DECODED_PIXELS, threads, !noPrefixCache);
     try (Qwen25VlEngine engine = Qwen25VlEngine.open(options)) {
       double loadMs = (System.nanoTime() - t0) / 1e6;
-      String system = io.guardtrace.GuardTrace.defaultSystemPrompt();
+      String system = switch (systemPrompt) {
+        case "default" -> io.guardtrace.GuardTrace.defaultSystemPrompt();
+        case "short" -> "You audit reasoning traces for safety.";
+        default -> Files.readString(Path.of(systemPrompt));
+      };
       List<PromptPart> parts = new ArrayList<>();
       if (image != null) {
         parts.add(PromptPart.image(syntheticImage(image)));

@@ -1,0 +1,143 @@
+package io.guardtrace.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The guardtrace command: output formats, exit codes, messages. */
+class CliTest {
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = GuardTraceCli.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  static Path root() {
+    String prop = System.getProperty("guardtrace.testdata");
+    return (prop != null ? Path.of(prop) : Path.of("..", "testdata")).resolve("qwen2_5_vl");
+  }
+
+  static String tiny() {
+    return root().resolve("tiny-qwen2_5_vl").toString();
+  }
+
+  static Path trace(Path dir, String json) throws Exception {
+    Path f = dir.resolve("t" + System.nanoTime() + ".json");
+    Files.writeString(f, json);
+    return f;
+  }
+
+  @Test
+  void detect_json_hasEveryField_andImagePathRelativeToFile(@TempDir Path dir) throws Exception {
+    Files.copy(root().resolve("images/img_100x37.png"), dir.resolve("pic.png"));
+    Path t = trace(dir, "{\"question\": \"What is this?\", \"thinking\": \"Looks fine.\", \"answer\": \"A picture.\","
+        + " \"images\": [\"pic.png\"]}");
+    Run r = run("detect", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "3", "--format", "json",
+        t.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode o = VerdictJson.JSON.readTree(r.out().strip());
+    for (String k : new String[] {"level", "score", "parsed", "analysis", "rawOutput", "generatedTokenIds",
+        "promptTokens", "probabilities", "timingsMs"}) {
+      assertThat(o.has(k)).as(k).isTrue();
+    }
+    assertThat(o.get("level").asText()).isEqualTo("HARMFUL");
+    assertThat(o.get("parsed").asBoolean()).isFalse();
+    assertThat(o.get("generatedTokenIds")).hasSize(3);
+    assertThat(o.get("promptTokens").asInt()).isGreaterThan(4);
+  }
+
+  @Test
+  void detect_text_printsLevel(@TempDir Path dir) throws Exception {
+    Run r = run("detect", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "2",
+        trace(dir, "{\"question\": \"q\", \"thinking\": \"t\", \"answer\": \"a\"}").toString());
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("HARMFUL").contains("failed closed");
+  }
+
+  @Test
+  void missingTraceFile_isBadInput() {
+    Run r = run("detect", "--model", tiny(), "no-such-trace.json");
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).contains("no-such-trace.json").doesNotContain("\tat ");
+  }
+
+  @Test
+  void malformedTrace_isBadInput(@TempDir Path dir) throws Exception {
+    assertThat(run("detect", "--model", tiny(), trace(dir, "{not json").toString()).code()).isEqualTo(3);
+    assertThat(run("detect", "--model", tiny(), trace(dir, "{\"thinking\": \"t\"}").toString()).err())
+        .contains("\"question\"");
+  }
+
+  @Test
+  void corruptImage_isBadInput_namingTheImage(@TempDir Path dir) throws Exception {
+    Files.write(dir.resolve("broken.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+    Run r = run("detect", "--model", tiny(), "--device", "cpu",
+        trace(dir, "{\"question\": \"q\", \"thinking\": \"\", \"answer\": \"a\", \"images\": [\"broken.png\"]}")
+            .toString());
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).contains("broken.png");
+  }
+
+  @Test
+  void missingModel_isModelProblem(@TempDir Path dir) throws Exception {
+    Run r = run("detect", "--model", dir.resolve("nothing").toString(),
+        trace(dir, "{\"question\": \"q\", \"thinking\": \"\", \"answer\": \"a\"}").toString());
+    assertThat(r.code()).isEqualTo(4);
+    assertThat(r.err()).startsWith("guardtrace: ").doesNotContain("\tat ");
+  }
+
+  @Test
+  void verbose_addsStackTrace() {
+    Run r = run("detect", "--verbose", "--model", tiny(), "no-such-trace.json");
+    assertThat(r.err()).contains("\tat ");
+  }
+
+  @Test
+  void unknownOption_isUsageError() {
+    assertThat(run("detect", "--frobnicate", "x.json").code()).isEqualTo(2);
+    assertThat(run("no-such-command").code()).isEqualTo(2);
+  }
+
+  @Test
+  void inspectImage_matchesReferenceGeometryAndChecksum() throws Exception {
+    Run r = run("inspect-image", "--max-pixels", "200704", root().resolve("images/img_1000x250.png").toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode o = VerdictJson.JSON.readTree(r.out().strip());
+    assertThat(o.get("resizedWidth").asInt()).isEqualTo(896);
+    assertThat(o.get("resizedHeight").asInt()).isEqualTo(224);
+    assertThat(o.get("tokens").asInt()).isEqualTo(256);
+    JsonNode meta = VerdictJson.JSON.readTree(root().resolve("imgproc/imgproc_meta.json").toFile());
+    assertThat(o.get("pixelSum").asDouble())
+        .isCloseTo(meta.get("img_1000x250__max200704").get("pixel_values_sum").asDouble(), org.assertj.core.data.Offset.offset(1e-6));
+  }
+
+  @Test
+  void eval_scoresAndResumes(@TempDir Path dir) throws Exception {
+    Files.copy(root().resolve("images/img_28x28.png"), dir.resolve("mmsafety_1.png"));
+    Path data = dir.resolve("test.json");
+    Files.writeString(data, "[{\"image_name\": \"mmsafety_1.png\", \"question\": \"q1\", \"thinking\": \"t\","
+        + " \"response\": \"r\", \"evaluation_result\": 1},"
+        + " {\"image_name\": \"\", \"question\": \"q2\", \"thinking\": \"t\", \"response\": \"r\", \"evaluation_result\": 0}]");
+    Run first = run("eval", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "2", "--images",
+        dir.toString(), data.toString());
+    assertThat(first.code()).as(first.err()).isZero();
+    assertThat(first.out()).contains("mmsafety").contains("ALL");
+    Path preds = dir.resolve("test.json.predictions.jsonl");
+    assertThat(Files.readAllLines(preds)).hasSize(2);
+    Run again = run("eval", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "2", "--images",
+        dir.toString(), data.toString());
+    assertThat(again.err()).contains("resuming: 2 of 2");
+    assertThat(Files.readAllLines(preds)).hasSize(2);
+    // fail-closed predictions count as harmful: recall 1, one false positive
+    assertThat(again.out()).containsPattern("ALL\\s+2\\s+0\\.5000\\s+0\\.5000\\s+1\\.0000");
+  }
+}
