@@ -3,7 +3,6 @@ package io.guardtrace.models.engine;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import io.guardtrace.GuardTraceClosedException;
 import io.guardtrace.models.text.KvCache;
 import io.guardtrace.spi.EngineRequest;
@@ -31,11 +30,11 @@ final class IncrementalSession implements EngineSession {
   private boolean encoded;
   private volatile boolean closed;
 
-  IncrementalSession(Qwen25VlEngine engine, Device device, int layers, int kvHeads, int headDim, DataType dtype) {
+  IncrementalSession(Qwen25VlEngine engine, Device device, io.guardtrace.models.text.TextDecoder decoder) {
     this.engine = engine;
     this.manager = NDManager.newBaseManager(device, "PyTorch");
     this.manager.setName("guardtrace-session");
-    this.cache = new KvCache(manager, layers, kvHeads, 1024, headDim, dtype);
+    this.cache = decoder.newCache(manager, 1024);
   }
 
   @Override

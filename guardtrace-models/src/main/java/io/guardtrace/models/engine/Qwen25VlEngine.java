@@ -102,7 +102,9 @@ public final class Qwen25VlEngine implements Engine {
     try {
       requireTokenizerMatches(tokenizer, config);
       store = WeightStore.open(dir);
-      decoder = new TextDecoder(config.text(), store, new TensorLoader(device, precision));
+      TensorLoader textLoader = new TensorLoader(device, precision);
+      decoder = new TextDecoder(config.text(), store, textLoader);
+      textLoader.finishLoading();
       VisionPath vision = VisionPath.open(dir, config, store, device, precision, options);
       String identity = "qwen2_5_vl:" + dir.toAbsolutePath().normalize() + ":" + precision + ":"
           + vision.identity();
@@ -324,9 +326,7 @@ public final class Qwen25VlEngine implements Engine {
     if (closed) {
       throw new GuardTraceClosedException("the engine was closed");
     }
-    var c = config.text();
-    return new IncrementalSession(this, device, c.numLayers(), c.numKvHeads(), c.headDim(),
-        decoder.computeType());
+    return new IncrementalSession(this, device, decoder);
   }
 
   /** Runs {@code body} under the engine's lifecycle read lock (no close while it runs). */

@@ -57,6 +57,7 @@ final class VisionPath implements AutoCloseable {
     TensorLoader loader = new TensorLoader(device, precision);
     try {
       VisionTower tower = new VisionTower(vc, loader, store::vision, store);
+      loader.finishLoading();
       return new VisionPath(new ImagePreprocessor(pc, options.maxDecodedPixels()), tower, loader);
     } catch (RuntimeException e) {
       loader.close();

@@ -85,8 +85,7 @@ public final class Generator {
     int length = promptIds.length;
     var c = decoder.config();
     try (NDManager m = manager.newSubManager();
-        KvCache cache = new KvCache(m, c.numLayers(), c.numKvHeads(), length + maxNewTokens + 2, c.headDim(),
-            decoder.computeType())) {
+        KvCache cache = decoder.newCache(m, length + maxNewTokens + 2)) {
       int from = 0;
       if (prefix != null && prefix.length() < length) {
         cache.loadPrefix(prefix);
@@ -181,8 +180,8 @@ public final class Generator {
   private NDArray step(NDManager m, NDArray x, float[] cos, float[] sin, int length, KvCache cache) {
     int hd = decoder.config().headDim();
     try (NDScope scope = new NDScope()) {
-      NDArray cosA = m.create(cos, new Shape(length, hd));
-      NDArray sinA = m.create(sin, new Shape(length, hd));
+      NDArray cosA = table(m, cos, length);
+      NDArray sinA = table(m, sin, length);
       NDArray hidden = decoder.forward(x, cosA, sinA, cache, null);
       NDArray logits = decoder.logits(hidden.get("{}:", length - 1)).reshape(-1);
       NDScope.unregister(logits);
@@ -206,11 +205,10 @@ public final class Generator {
     float[] cos = new float[n * c.headDim()];
     float[] sin = new float[n * c.headDim()];
     rope.tables(pos, 0, n, cos, sin);
-    KvCache cache = new KvCache(manager, c.numLayers(), c.numKvHeads(), n, c.headDim(), decoder.computeType());
+    KvCache cache = decoder.newCache(manager, n);
     try (NDScope scope = new NDScope()) {
       NDScope.unregister(cache.arrays());
-      decoder.forward(embeds, manager.create(cos, new Shape(n, c.headDim())),
-          manager.create(sin, new Shape(n, c.headDim())), cache, null);
+      decoder.forward(embeds, table(manager, cos, n), table(manager, sin, n), cache, null);
     }
     return cache;
   }
@@ -235,6 +233,11 @@ public final class Generator {
       cache.truncate(keep);
     }
     return out;
+  }
+
+  /** A rotary table {@code (length, headDim)} in the compute dtype (the reference casts cos/sin to it). */
+  private NDArray table(NDManager m, float[] values, int length) {
+    return decoder.loader().toCompute(m.create(values, new Shape(length, decoder.config().headDim())));
   }
 
   private static int choose(NDArray logits, NDArray seen, float penalty) {

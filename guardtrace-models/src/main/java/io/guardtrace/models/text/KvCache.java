@@ -16,18 +16,29 @@ public final class KvCache implements AutoCloseable {
   private final NDArray[] values;
   private int capacity;
   private int length;
-  private final DataType dtype;
+  private final Allocator allocator;
 
-  /** Allocates a cache for {@code layers} layers on {@code manager}'s device. */
+  /** Creates zero tensors of a shape in the compute dtype. */
+  @FunctionalInterface
+  public interface Allocator {
+    NDArray zeros(Shape shape);
+  }
+
+  /** Allocates a float32 (or {@code dtype}) cache for {@code layers} layers on {@code manager}'s device. */
   public KvCache(NDManager manager, int layers, int kvHeads, int capacity, int headDim, DataType dtype) {
+    this(shape -> manager.zeros(shape, dtype), layers, kvHeads, capacity, headDim);
+  }
+
+  /** Allocates a cache with {@code allocator} (which decides device and dtype). */
+  public KvCache(Allocator allocator, int layers, int kvHeads, int capacity, int headDim) {
     this.capacity = capacity;
-    this.dtype = dtype;
+    this.allocator = allocator;
     keys = new NDArray[layers];
     values = new NDArray[layers];
     Shape shape = new Shape(kvHeads, capacity, headDim);
     for (int i = 0; i < layers; i++) {
-      keys[i] = manager.zeros(shape, dtype);
-      values[i] = manager.zeros(shape, dtype);
+      keys[i] = allocator.zeros(shape);
+      values[i] = allocator.zeros(shape);
     }
   }
 
@@ -112,7 +123,7 @@ public final class KvCache implements AutoCloseable {
 
   private NDArray grow(NDArray old, int grown) {
     Shape s = old.getShape();
-    NDArray bigger = old.getManager().zeros(new Shape(s.get(0), grown, s.get(2)), dtype);
+    NDArray bigger = allocator.zeros(new Shape(s.get(0), grown, s.get(2)));
     if (length > 0) {
       try (NDArray filled = old.get(new NDIndex(":, 0:{}, :", length))) {
         bigger.set(new NDIndex(":, 0:{}, :", length), filled);

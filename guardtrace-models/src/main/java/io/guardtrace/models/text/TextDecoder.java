@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import io.guardtrace.models.config.TextConfig;
 import io.guardtrace.models.weights.TensorLoader;
@@ -93,6 +92,17 @@ public final class TextDecoder implements AutoCloseable {
     return loader.computeType();
   }
 
+  /** The loader (precision-specific operations). */
+  public TensorLoader loader() {
+    return loader;
+  }
+
+  /** A KV cache for this model on {@code manager}, in the compute dtype. */
+  public KvCache newCache(NDManager manager, int capacity) {
+    return new KvCache(shape -> loader.zeros(manager, shape), cfg.numLayers(), cfg.numKvHeads(), capacity,
+        cfg.headDim());
+  }
+
   /**
    * Embeds token ids ({@code embed_tokens}).
    *
@@ -168,19 +178,10 @@ public final class TextDecoder implements AutoCloseable {
       NDArray values = cache.values(index, total);
       // query heads 2j, 2j+1 share kv head j (repeat_kv): group them instead of copying the keys
       NDArray qg = q.reshape(kvHeads, groups * length, hd);
-      NDArray scores = qg.matMul(keys.transpose(0, 2, 1)).muli(scale); // (kvH, G*L, S)
-      NDArray probs;
-      if (mask != null) {
-        NDArray masked = scores.reshape(kvHeads, groups, length, total).addi(mask);
-        probs = loader.softmaxFloat32(masked, -1).reshape(kvHeads, groups * length, total);
-        masked.close();
-      } else {
-        probs = loader.softmaxFloat32(scores, -1);
-      }
-      NDArray ctx = probs.matMul(values) // (kvH, G*L, hd)
-          .reshape(heads, length, hd).transpose(1, 0, 2).reshape(length, heads * hd);
+      NDArray out = loader.attention(qg, keys, values, mask, scale); // (kvH, G*L, hd)
+      NDArray ctx = out.reshape(heads, length, hd).transpose(1, 0, 2).reshape(length, heads * hd);
       attnOut = Linear.linear(ctx, w.oWeight()).singletonOrThrow();
-      for (NDArray a : new NDArray[] {q, keys, values, qg, scores, probs, ctx}) {
+      for (NDArray a : new NDArray[] {q, keys, values, qg, out, ctx}) {
         a.close();
       }
     }
@@ -192,7 +193,7 @@ public final class TextDecoder implements AutoCloseable {
       int inter = cfg.intermediateSize();
       NDArray gate = gu.get(":, 0:{}", inter);
       NDArray up = gu.get(":, {}:", inter);
-      NDArray act = Activation.swish(gate, 1f).muli(up);
+      NDArray act = loader.siluMul(gate, up);
       mlp = Linear.linear(act, w.downWeight()).singletonOrThrow();
       gate.close();
       up.close();
@@ -203,31 +204,33 @@ public final class TextDecoder implements AutoCloseable {
     return out;
   }
 
-  /** {@code x * cos + rotate_half(x) * sin} with {@code rotate_half(x) = cat(-x[..., d/2:], x[..., :d/2])}. */
+  /** {@code x * cos + rotate_half(x) * sin} ({@code apply_multimodal_rotary_pos_emb}); closes {@code x}. */
   private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-    int half = cfg.headDim() / 2;
-    NDArray x1 = x.get(":, :, 0:{}", half);
-    NDArray x2 = x.get(":, :, {}:", half);
-    NDArray neg = x2.neg();
-    NDArray rotated = neg.concat(x1, -1);
-    NDArray out = x.mul(cos).addi(rotated.muli(sin));
-    for (NDArray a : new NDArray[] {x1, x2, neg, rotated, x}) {
-      a.close();
-    }
+    NDArray out = loader.rotate(x, cos, sin);
+    x.close();
     return out;
   }
 
-  /** Additive mask {@code (L, S)}: 0 where query i may see key j (j <= start + i), the float minimum else. */
+  /**
+   * Additive causal mask {@code (groups * L, S)}: 0 where query row i (of each group of query heads sharing a
+   * key head) may see key j ({@code j <= start + i}), the float minimum elsewhere.
+   */
   private NDArray causalMask(NDManager manager, int length, int start) {
     int total = start + length;
-    float[] m = new float[length * total];
-    for (int i = 0; i < length; i++) {
+    int rows = cfg.groups() * length;
+    float[] m = new float[rows * total];
+    for (int r = 0; r < rows; r++) {
+      int i = r % length;
       for (int j = start + i + 1; j < total; j++) {
-        m[i * total + j] = -Float.MAX_VALUE;
+        m[r * total + j] = -Float.MAX_VALUE;
       }
     }
-    NDArray mask = manager.create(m, new Shape(length, total));
-    return loader.toCompute(mask);
+    NDArray mask = manager.create(m, new Shape(rows, total));
+    NDArray compute = loader.toCompute(mask);
+    if (compute != mask) {
+      mask.close();
+    }
+    return compute;
   }
 
   @Override

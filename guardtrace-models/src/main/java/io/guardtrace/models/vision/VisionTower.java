@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import io.guardtrace.models.weights.TensorLoader;
 import java.util.List;
@@ -110,7 +109,7 @@ public final class VisionTower {
     int n = layout.patches();
     int unit = cfg.mergeUnit();
     try (NDScope scope = new NDScope()) {
-      NDArray x = Linear.linear(loader.toCompute(pixelValues.duplicate()), patchWeight).singletonOrThrow();
+      NDArray x = Linear.linear(loader.toCompute(pixelValues), patchWeight).singletonOrThrow();
       if (capture != null) {
         capture.patchEmbed(x);
       }
@@ -197,15 +196,13 @@ public final class VisionTower {
     NDArray normed2 = loader.rmsNorm(out, w.norm2(), eps);
     NDArray gu = Linear.linear(normed2, w.gateUpW(), w.gateUpB()).singletonOrThrow();
     int inter = cfg.intermediateSize();
-    NDArray act = Activation.swish(gu.get(":, 0:{}", inter), 1f).mul(gu.get(":, {}:", inter));
+    NDArray act = loader.siluMul(gu.get(":, 0:{}", inter), gu.get(":, {}:", inter));
     return out.add(Linear.linear(act, w.downW(), w.downB()).singletonOrThrow());
   }
 
   /** {@code x * cos + rotate_half(x) * sin} over the head dim. */
   private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-    int half = cfg.headDim() / 2;
-    NDArray rotated = x.get(":, :, {}:", half).neg().concat(x.get(":, :, 0:{}", half), -1);
-    return x.mul(cos).add(rotated.mul(sin));
+    return loader.rotateInFloat32(x, cos, sin);
   }
 
   /**
@@ -260,14 +257,10 @@ public final class VisionTower {
       keyMask = loader.toCompute(m.create(mask, new Shape(chunks, 1, 1, longest)));
     }
     NDArray qt = qb.transpose(0, 2, 1, 3); // (chunks, heads, L, hd)
-    NDArray kt = kb.transpose(0, 2, 3, 1); // (chunks, heads, hd, L)
+    NDArray kt = kb.transpose(0, 2, 1, 3);
     NDArray vt = vb.transpose(0, 2, 1, 3);
-    NDArray scores = qt.matMul(kt).mul(scale);
-    if (keyMask != null) {
-      scores = scores.add(keyMask);
-    }
-    NDArray probs = loader.softmaxFloat32(scores, -1);
-    NDArray ctx = probs.matMul(vt).transpose(0, 2, 1, 3).reshape(chunks * longest, heads * hd);
+    NDArray ctx = loader.attention(qt, kt, vt, keyMask, scale).transpose(0, 2, 1, 3)
+        .reshape(chunks * longest, heads * hd);
     if (valid != null) {
       ctx = ctx.get(new NDIndex("{}", m.create(valid)));
     }
@@ -277,7 +270,7 @@ public final class VisionTower {
   /** Qwen2_5_VLPatchMerger: RMSNorm per patch, groups of 4 rows as one vector, Linear, GELU, Linear. */
   private NDArray merger(NDArray x, int groups) {
     NDArray normed = loader.rmsNorm(x, mergerNorm, 1e-6f).reshape(groups, (long) cfg.hiddenSize() * cfg.mergeUnit());
-    NDArray h = Activation.gelu(Linear.linear(normed, merger0W, merger0B).singletonOrThrow());
+    NDArray h = loader.gelu(Linear.linear(normed, merger0W, merger0B).singletonOrThrow());
     return Linear.linear(h, merger2W, merger2B).singletonOrThrow();
   }
 }

@@ -7,34 +7,50 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import io.guardtrace.ModelLoadException;
+import io.guardtrace.models.safetensors.Dtype;
+import io.guardtrace.models.safetensors.Dtypes;
 import io.guardtrace.models.safetensors.TensorInfo;
+import io.guardtrace.models.torch.TorchOps;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Creates weight tensors on one device in one compute precision and provides the few precision-sensitive
- * operations (RMSNorm, softmax, casts) the towers share, so the model code reads the same in float32 and
- * bfloat16. Owns the weights' native memory: {@link #close()} frees every tensor it created.
+ * Creates weight tensors on one device in one compute precision and provides the precision-sensitive
+ * operations the towers share (RMSNorm, rotary, attention, SwiGLU, GELU, casts), so the model code reads the
+ * same in float32 and bfloat16. Owns the weights' native memory: {@link #close()} frees every tensor it
+ * created.
+ *
+ * <p>Loading never keeps Java memory: DJL wraps a direct buffer it is given (and keeps it referenced), so each
+ * tensor is staged in a reusable direct buffer (bf16 and f16 widened to f32, f32 read from the memory map),
+ * wrapped, and immediately copied into memory owned by libtorch ({@code duplicate}, or the cast to bfloat16).
+ *
+ * <p>In bfloat16, weights and activations are bfloat16 and every step that DJL 0.36 cannot run on bfloat16 goes
+ * through {@link TorchOps}; norms, softmax and the vision rotary are computed in float32 as the reference does.
  */
 public final class TensorLoader implements AutoCloseable {
   private final NDManager manager;
   private final Precision precision;
+  private final @Nullable TorchOps ops;
+  private @Nullable ByteBuffer staging;
 
   /** Compute precisions. */
   public enum Precision {
     /** Everything in float32: the reference's float32 results to ~1e-6. */
     FLOAT32,
-    /** Weights and matrix multiplies in bfloat16, norms and softmax in float32. */
+    /** Weights, activations and matrix multiplies in bfloat16; norms and softmax in float32. */
     BFLOAT16
   }
 
   /** A loader placing weights on {@code device} in {@code precision}. */
   public TensorLoader(Device device, Precision precision) {
-    if (precision != Precision.FLOAT32) {
-      throw new ModelLoadException("bfloat16 compute is not available in this build; use dtype float32");
-    }
     this.manager = NDManager.newBaseManager(device, "PyTorch");
     this.manager.setName("guardtrace-weights");
     this.precision = precision;
+    this.ops = precision == Precision.BFLOAT16 ? TorchOps.on(device) : null;
   }
 
   /** The device weights live on. */
@@ -42,14 +58,9 @@ public final class TensorLoader implements AutoCloseable {
     return manager.getDevice();
   }
 
-  /** The manager owning the weights (requests should use their own sub-managers). */
+  /** The manager owning the weights (requests should use their own managers). */
   public NDManager manager() {
     return manager;
-  }
-
-  /** The activations' data type. */
-  public DataType computeType() {
-    return DataType.FLOAT32;
   }
 
   /** The compute precision. */
@@ -57,17 +68,27 @@ public final class TensorLoader implements AutoCloseable {
     return precision;
   }
 
-  /** Loads {@code name}, checking it has {@code shape}. */
-  public NDArray load(WeightStore store, String name, long... shape) {
-    TensorInfo info = store.requireShape(name, shape);
-    requireFloating(info);
-    float[] data = store.floats(name);
-    NDArray a = manager.create(data, new Shape(shape));
-    a.setName(name);
-    return a;
+  /** The activations' data type (DJL reports bfloat16 tensors as UNKNOWN). */
+  public DataType computeType() {
+    return precision == Precision.BFLOAT16 ? DataType.UNKNOWN : DataType.FLOAT32;
   }
 
-  /** Loads a norm weight (kept in float32 in both precisions). */
+  /** Loads {@code name}, checking it has {@code shape}, in the compute precision. */
+  public NDArray load(WeightStore store, String name, long... shape) {
+    TensorInfo info = store.requireShape(name, shape);
+    if (!info.dtype().isFloating()) {
+      throw new ModelLoadException("tensor '" + info.name() + "' has dtype " + info.dtype()
+          + "; weights must be F32, BF16 or F16");
+    }
+    ByteBuffer data = stage(store, info);
+    NDArray wrapped = manager.create(data, new Shape(shape), DataType.FLOAT32);
+    NDArray owned = ops != null ? ops.toBf16(wrapped) : wrapped.duplicate();
+    wrapped.close();
+    owned.setName(name);
+    return owned;
+  }
+
+  /** Loads a norm weight (in the compute precision, as the reference keeps it). */
   public NDArray loadNorm(WeightStore store, String name, long size) {
     return load(store, name, size);
   }
@@ -87,17 +108,50 @@ public final class TensorLoader implements AutoCloseable {
     }
   }
 
-  private static void requireFloating(TensorInfo info) {
-    if (!info.dtype().isFloating()) {
-      throw new ModelLoadException("tensor '" + info.name() + "' has dtype " + info.dtype()
-          + "; weights must be F32, BF16 or F16");
+  /** The tensor as little-endian float32 in a direct buffer: the memory map itself for F32. */
+  private ByteBuffer stage(WeightStore store, TensorInfo info) {
+    ByteBuffer raw = store.buffer(info.name());
+    if (info.dtype() == Dtype.F32) {
+      return raw.order(ByteOrder.LITTLE_ENDIAN);
     }
+    long n = info.elementCount();
+    if (staging == null || staging.capacity() < n * 4) {
+      staging = ByteBuffer.allocateDirect(Math.toIntExact(n * 4)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    ByteBuffer out = staging.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    out.clear().limit((int) (n * 4));
+    ShortBuffer s = raw.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    switch (info.dtype()) {
+      case BF16 -> {
+        for (int i = 0; i < n; i++) {
+          out.putInt(i * 4, (s.get(i) & 0xffff) << 16);
+        }
+      }
+      case F16 -> {
+        for (int i = 0; i < n; i++) {
+          out.putFloat(i * 4, Dtypes.f16ToFloat(s.get(i)));
+        }
+      }
+      case F64 -> {
+        for (int i = 0; i < n; i++) {
+          out.putFloat(i * 4, (float) raw.order(ByteOrder.LITTLE_ENDIAN).getDouble(i * 8));
+        }
+      }
+      default -> throw new ModelLoadException("tensor '" + info.name() + "' has unsupported dtype " + info.dtype());
+    }
+    return out;
   }
 
-  /**
-   * Qwen2RMSNorm: {@code weight * (x * rsqrt(mean(x^2) + eps))}, the normalisation in float32.
-   */
+  /** Frees the staging buffer once every weight is loaded. */
+  public void finishLoading() {
+    staging = null;
+  }
+
+  /** Qwen2RMSNorm: {@code weight * (x * rsqrt(mean(x^2) + eps))}, normalised in float32. */
   public NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
+    if (ops != null) {
+      return ops.rmsNorm(x, weight, eps);
+    }
     NDArray sq = x.square();
     NDArray mean = sq.mean(new int[] {-1}, true);
     sq.close();
@@ -107,19 +161,90 @@ public final class TensorLoader implements AutoCloseable {
     return normed.muli(weight);
   }
 
-  /** Softmax over {@code axis} computed in float32, returned in the compute type. */
-  public NDArray softmaxFloat32(NDArray x, int axis) {
-    return x.softmax(axis);
+  /** {@code x * cos + rotate_half(x) * sin} in the compute dtype (the language model's rotary). */
+  public NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
+    if (ops != null) {
+      return ops.rotate(x, cos, sin);
+    }
+    long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
+    NDArray x1 = x.get("..., 0:{}", half);
+    NDArray x2 = x.get("..., {}:", half);
+    NDArray neg = x2.neg();
+    NDArray rotated = neg.concat(x1, -1);
+    NDArray out = x.mul(cos).addi(rotated.muli(sin));
+    x1.close();
+    x2.close();
+    neg.close();
+    rotated.close();
+    return out;
   }
 
-  /** {@code x} as float32 (closing {@code x} if a copy was made). */
+  /** The rotary computed in float32 and cast back (the vision tower's). */
+  public NDArray rotateInFloat32(NDArray x, NDArray cos, NDArray sin) {
+    return ops != null ? ops.rotateF32(x, cos, sin) : rotate(x, cos, sin);
+  }
+
+  /**
+   * Eager attention {@code softmax_f32(q k^T * scale + mask) v} over the last two dims, cast back to the
+   * compute dtype. {@code mask} is additive and broadcast, or null.
+   */
+  public NDArray attention(NDArray q, NDArray k, NDArray v, @Nullable NDArray mask, float scale) {
+    if (ops != null) {
+      return mask == null ? ops.attention(q, k, v, scale) : ops.attention(q, k, v, mask, scale);
+    }
+    int d = k.getShape().dimension();
+    int[] axes = new int[d];
+    for (int i = 0; i < d; i++) {
+      axes[i] = i;
+    }
+    axes[d - 1] = d - 2;
+    axes[d - 2] = d - 1;
+    NDArray kt = k.transpose(axes);
+    NDArray scores = q.matMul(kt).muli(scale);
+    kt.close();
+    if (mask != null) {
+      scores.addi(mask);
+    }
+    NDArray probs = scores.softmax(-1);
+    scores.close();
+    NDArray out = probs.matMul(v);
+    probs.close();
+    return out;
+  }
+
+  /** {@code silu(gate) * up}. */
+  public NDArray siluMul(NDArray gate, NDArray up) {
+    if (ops != null) {
+      return ops.siluMul(gate, up);
+    }
+    return Activation.swish(gate, 1f).muli(up);
+  }
+
+  /** Exact (erf) GELU. */
+  public NDArray gelu(NDArray x) {
+    return ops != null ? ops.gelu(x) : Activation.gelu(x);
+  }
+
+  /** {@code x} as float32 (a new array in bfloat16, {@code x} itself in float32). */
   public NDArray toFloat32(NDArray x) {
-    return x;
+    return ops != null ? ops.toF32(x) : x;
   }
 
-  /** A float32 array converted to the compute type (closing the input if converted). */
+  /** A float32 array in the compute dtype (a new array in bfloat16, {@code x} itself in float32). */
   public NDArray toCompute(NDArray x) {
-    return x;
+    return ops != null ? ops.toBf16(x) : x;
+  }
+
+  /** Zeros of {@code shape} in the compute dtype on {@code manager}. */
+  public NDArray zeros(NDManager target, Shape shape) {
+    if (ops == null) {
+      return target.zeros(shape, DataType.FLOAT32);
+    }
+    try (NDArray like = target.zeros(new Shape(1), DataType.FLOAT32);
+        NDArray inference = ops.zerosBf16(shape.getShape(), like)) {
+      // TorchScript returns inference tensors, which refuse in-place writes: a clone made here is a normal one
+      return inference.duplicate();
+    }
   }
 
   @Override
