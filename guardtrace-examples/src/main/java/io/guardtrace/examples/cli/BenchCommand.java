@@ -112,6 +112,9 @@ final class BenchCommand implements Callable<Integer> {
         long s = System.nanoTime();
         EngineResult res = engine.generate(req);
         double e2e = (System.nanoTime() - s) / 1e6;
+        spec.commandLine().getErr().printf(Locale.ROOT, "run %d%s: prefill %.0f ms, steps %s%n", r,
+            r < warmup ? " (warm-up)" : "", res.prefillNanos() / 1e6,
+            runSteps.stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
         if (r >= warmup) {
           pre.add(res.preprocessNanos() / 1e6);
           vision.add(res.visionNanos() / 1e6);

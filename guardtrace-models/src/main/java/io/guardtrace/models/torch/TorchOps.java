@@ -39,6 +39,7 @@ public final class TorchOps {
   }
 
   private static TorchOps load(Device device) {
+    io.guardtrace.models.DjlDefaults.apply();
     try (InputStream in = TorchOps.class.getResourceAsStream("guardtrace_ops.pt")) {
       if (in == null) {
         throw new ModelLoadException("guardtrace_ops.pt is missing from the guardtrace-models jar");

@@ -15,6 +15,7 @@ import io.guardtrace.models.safetensors.TensorInfo;
 import io.guardtrace.models.torch.TorchOps;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
 import org.jspecify.annotations.Nullable;
 
@@ -123,8 +124,17 @@ public final class TensorLoader implements AutoCloseable {
     ShortBuffer s = raw.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
     switch (info.dtype()) {
       case BF16 -> {
-        for (int i = 0; i < n; i++) {
-          out.putInt(i * 4, (s.get(i) & 0xffff) << 16);
+        // bulk, in chunks: a bf16 value is the high half of the float32 with the same bits
+        IntBuffer dst = out.asIntBuffer();
+        short[] in = new short[1 << 16];
+        int[] bits = new int[1 << 16];
+        for (long i = 0; i < n; i += in.length) {
+          int len = (int) Math.min(in.length, n - i);
+          s.get(in, 0, len);
+          for (int j = 0; j < len; j++) {
+            bits[j] = in[j] << 16;
+          }
+          dst.put(bits, 0, len);
         }
       }
       case F16 -> {
