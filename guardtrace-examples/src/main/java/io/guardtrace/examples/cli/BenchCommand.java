@@ -46,7 +46,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--dtype", defaultValue = "auto", description = "auto, float32 or bfloat16.")
   String dtype;
 
-  @Option(names = "--prompt-tokens", defaultValue = "512", description = "Text tokens of the user turn.")
+  @Option(names = "--prompt-tokens", defaultValue = "512",
+      description = "Prompt tokens in all (the trace text is sized to fill them).")
   int promptTokens;
 
   @Option(names = "--image", paramLabel = "WxH", description = "Add a synthetic image of this size.")
@@ -92,7 +93,11 @@ final class BenchCommand implements Callable<Integer> {
       if (image != null) {
         parts.add(PromptPart.image(syntheticImage(image)));
       }
-      parts.add(PromptPart.text(textOfTokens(engine, promptTokens)));
+      // the whole prompt (template, system prompt, images, labels) is --prompt-tokens long
+      List<PromptPart> empty = new ArrayList<>(parts);
+      empty.add(PromptPart.text(QtaPrompt.text("", "", "")));
+      int overhead = engine.countPromptTokens(system, empty);
+      parts.add(PromptPart.text(textOfTokens(engine, Math.max(1, promptTokens - overhead))));
       int prompt = engine.countPromptTokens(system, parts);
       List<Double> pre = new ArrayList<>();
       List<Double> vision = new ArrayList<>();
