@@ -65,23 +65,6 @@ class GuardtraceOps(torch.nn.Module):
         return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale)
 
     @torch.jit.export
-    def attention_gqa(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float) -> torch.Tensor:
-        # q (heads, L, d), k/v (kv_heads, S, d): query head h reads kv head h // (heads / kv_heads) (repeat_kv)
-        return torch.nn.functional.scaled_dot_product_attention(q, k, v, scale=scale, enable_gqa=True)
-
-    @torch.jit.export
-    def attention_gqa_causal(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float) -> torch.Tensor:
-        # a prompt from position 0: the fused kernel's own causal mask, nothing materialised
-        return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale,
-                                                                enable_gqa=True)
-
-    @torch.jit.export
-    def attention_gqa_masked(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor,
-                             scale: float) -> torch.Tensor:
-        return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale,
-                                                                enable_gqa=True)
-
-    @torch.jit.export
     def silu_mul(self, gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
         return torch.nn.functional.silu(gate) * up
 

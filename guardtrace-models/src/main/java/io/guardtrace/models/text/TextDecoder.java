@@ -128,12 +128,10 @@ public final class TextDecoder implements AutoCloseable {
     int length = Math.toIntExact(x.getShape().get(0));
     int start = cache.length();
     int total = start + length;
-    // bf16 from position 0 uses the fused kernel's causal mask; otherwise an explicit (L, S) mask
-    boolean fusedCausal = loader.precision() == TensorLoader.Precision.BFLOAT16 && start == 0;
-    NDArray mask = length > 1 && !fusedCausal ? causalMask(x.getManager(), length, start) : null;
+    NDArray mask = length > 1 ? causalMask(x.getManager(), length, start) : null;
     NDArray hidden = x;
     for (int i = 0; i < layers.length; i++) {
-      NDArray next = layer(layers[i], i, hidden, cos, sin, cache, mask, length, total, start);
+      NDArray next = layer(layers[i], i, hidden, cos, sin, cache, mask, length, total);
       if (hidden != x) {
         hidden.close();
       }
@@ -160,7 +158,7 @@ public final class TextDecoder implements AutoCloseable {
   }
 
   private NDArray layer(Layer w, int index, NDArray x, NDArray cos, NDArray sin, KvCache cache,
-      NDArray mask, int length, int total, int start) {
+      NDArray mask, int length, int total) {
     int heads = cfg.numHeads();
     int kvHeads = cfg.numKvHeads();
     int hd = cfg.headDim();
@@ -178,25 +176,10 @@ public final class TextDecoder implements AutoCloseable {
       v.close();
       NDArray keys = cache.keys(index, total); // (kvH, S, hd)
       NDArray values = cache.values(index, total);
-      NDArray ctx;
-      NDArray out;
-      NDArray qg;
-      if (loader.precision() == TensorLoader.Precision.BFLOAT16) {
-        // the fused kernel handles the grouping (enable_gqa) and, for a prompt from position 0, the causal mask
-        qg = q;
-        out = loader.ops().attentionGqa(q, keys, values, start == 0 ? null : mask, length > 1 && start == 0,
-            scale); // (H, L, hd)
-        ctx = out.transpose(1, 0, 2).reshape(length, heads * hd);
-      } else {
-        // query heads 2j, 2j+1 share kv head j (repeat_kv): group them instead of copying the keys
-        qg = q.reshape(kvHeads, groups * length, hd);
-        NDArray tiled = mask == null ? null : mask.tile(new long[] {groups, 1});
-        out = loader.attention(qg, keys, values, tiled, scale); // (kvH, G*L, hd)
-        if (tiled != null) {
-          tiled.close();
-        }
-        ctx = out.reshape(heads, length, hd).transpose(1, 0, 2).reshape(length, heads * hd);
-      }
+      // query heads 2j, 2j+1 share kv head j (repeat_kv): group them instead of copying the keys
+      NDArray qg = q.reshape(kvHeads, groups * length, hd);
+      NDArray out = loader.attention(qg, keys, values, mask, scale); // (kvH, G*L, hd)
+      NDArray ctx = out.reshape(heads, length, hd).transpose(1, 0, 2).reshape(length, heads * hd);
       attnOut = Linear.linear(ctx, w.oWeight()).singletonOrThrow();
       for (NDArray a : new NDArray[] {q, keys, values, qg, out, ctx}) {
         a.close();
@@ -228,16 +211,21 @@ public final class TextDecoder implements AutoCloseable {
     return out;
   }
 
-  /** Additive causal mask {@code (L, S)}: 0 where query i may see key j ({@code j <= start + i}), else the float minimum. */
+  /**
+   * Additive causal mask {@code (groups * L, S)}: 0 where query row i (of each group of query heads sharing a
+   * key head) may see key j ({@code j <= start + i}), the float minimum elsewhere.
+   */
   private NDArray causalMask(NDManager manager, int length, int start) {
     int total = start + length;
-    float[] m = new float[length * total];
-    for (int i = 0; i < length; i++) {
+    int rows = cfg.groups() * length;
+    float[] m = new float[rows * total];
+    for (int r = 0; r < rows; r++) {
+      int i = r % length;
       for (int j = start + i + 1; j < total; j++) {
-        m[i * total + j] = -Float.MAX_VALUE;
+        m[r * total + j] = -Float.MAX_VALUE;
       }
     }
-    NDArray mask = manager.create(m, new Shape(length, total));
+    NDArray mask = manager.create(m, new Shape(rows, total));
     NDArray compute = loader.toCompute(mask);
     if (compute != mask) {
       mask.close();

@@ -127,19 +127,6 @@ public final class TorchOps {
     return call("attention_masked", q, k, v, mask, scale);
   }
 
-  /**
-   * Grouped-query attention {@code softmax(q k^T * scale + mask) v} with q {@code (heads, L, d)} and k, v
-   * {@code (kvHeads, S, d)}; {@code causal} applies the top-left causal mask instead of {@code mask} (only valid
-   * when L == S). A null mask and false causal: every query sees every key.
-   */
-  public NDArray attentionGqa(NDArray q, NDArray k, NDArray v, @org.jspecify.annotations.Nullable NDArray mask,
-      boolean causal, double scale) {
-    if (causal) {
-      return call("attention_gqa_causal", q, k, v, scale);
-    }
-    return mask == null ? call("attention_gqa", q, k, v, scale) : call("attention_gqa_masked", q, k, v, mask, scale);
-  }
-
   /** {@code silu(gate) * up}. */
   public NDArray siluMul(NDArray gate, NDArray up) {
     return call("silu_mul", gate, up);

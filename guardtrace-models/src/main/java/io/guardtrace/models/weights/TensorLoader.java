@@ -64,14 +64,6 @@ public final class TensorLoader implements AutoCloseable {
     return manager;
   }
 
-  /** The bfloat16 helpers (present only in bfloat16). */
-  public TorchOps ops() {
-    if (ops == null) {
-      throw new IllegalStateException("no TorchScript helpers in float32");
-    }
-    return ops;
-  }
-
   /** The compute precision. */
   public Precision precision() {
     return precision;
