@@ -43,6 +43,22 @@ public final class Fixtures {
     return root().resolve("model-goldens").resolve(name);
   }
 
+  /** The system text of a golden case's {@code messages} (its JSON file). */
+  public static String system(com.fasterxml.jackson.databind.JsonNode meta) {
+    return meta.get("messages").get(0).get("content").get(0).get("text").asText();
+  }
+
+  /** The user turn of a golden case's {@code messages}: images (from images/) and text parts, in order. */
+  public static java.util.List<io.guardtrace.spi.PromptPart> userParts(com.fasterxml.jackson.databind.JsonNode meta) {
+    java.util.List<io.guardtrace.spi.PromptPart> parts = new java.util.ArrayList<>();
+    for (com.fasterxml.jackson.databind.JsonNode c : meta.get("messages").get(1).get("content")) {
+      parts.add(c.get("type").asText().equals("image")
+          ? io.guardtrace.spi.PromptPart.image(io.guardtrace.TraceImage.ofPath(root().resolve(c.get("image").asText())))
+          : io.guardtrace.spi.PromptPart.text(c.get("text").asText()));
+    }
+    return parts;
+  }
+
   /** Relative error ||a - b|| / ||b||. */
   public static double relativeError(float[] actual, float[] expected) {
     if (actual.length != expected.length) {

@@ -73,13 +73,8 @@ class Bf16ParityTest {
       // the bf16 case has the f32 image case's prompt
       meta = Json.read(Fixtures.golden("guardtrace_image_f32.json"));
     }
-    String system = meta.get("messages").get(0).get("content").get(0).get("text").asText();
-    List<PromptPart> parts = new ArrayList<>();
-    for (JsonNode c : meta.get("messages").get(1).get("content")) {
-      parts.add(c.get("type").asText().equals("image")
-          ? PromptPart.image(TraceImage.ofPath(Fixtures.root().resolve(c.get("image").asText())))
-          : PromptPart.text(c.get("text").asText()));
-    }
+    String system = Fixtures.system(meta);
+    List<PromptPart> parts = Fixtures.userParts(meta);
     VisionPath.Encoded images = vision.preprocess(parts);
     List<ChatPrompt.Part> cp = new ArrayList<>();
     int img = 0;

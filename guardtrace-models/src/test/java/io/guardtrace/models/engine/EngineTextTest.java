@@ -48,15 +48,11 @@ class EngineTextTest {
   }
 
   static String system() {
-    return meta.get("messages").get(0).get("content").get(0).get("text").asText();
+    return Fixtures.system(meta);
   }
 
   static List<PromptPart> parts() {
-    List<PromptPart> parts = new ArrayList<>();
-    for (JsonNode c : meta.get("messages").get(1).get("content")) {
-      parts.add(PromptPart.text(c.get("text").asText()));
-    }
-    return parts;
+    return Fixtures.userParts(meta);
   }
 
   @Test

@@ -65,19 +65,11 @@ class ImagePromptParityTest {
   }
 
   static String system() {
-    return meta.get("messages").get(0).get("content").get(0).get("text").asText();
+    return Fixtures.system(meta);
   }
 
   static List<PromptPart> parts() {
-    List<PromptPart> parts = new ArrayList<>();
-    for (JsonNode c : meta.get("messages").get(1).get("content")) {
-      if (c.get("type").asText().equals("image")) {
-        parts.add(PromptPart.image(TraceImage.ofPath(Fixtures.root().resolve(c.get("image").asText()))));
-      } else {
-        parts.add(PromptPart.text(c.get("text").asText()));
-      }
-    }
-    return parts;
+    return Fixtures.userParts(meta);
   }
 
   @Test

@@ -48,11 +48,11 @@ class NativeMemoryTest {
           System.gc();
           after = nativeKb();
           warm = warm == 0 ? after : warm;
-          System.out.printf("after %d: off-heap RSS %d KB%n", i + 1, after);
+          System.out.printf("after %d: RSS %d KB%n", i + 1, after);
         }
       }
       long growthKb = after - warm;
-      System.out.printf("native memory: off-heap RSS after 250 generations %d KB, after 1000 %d KB (%+d KB)%n",
+      System.out.printf("native memory: RSS after 250 generations %d KB, after 1000 %d KB (%+d KB)%n",
           warm, after, growthKb);
       // a leak of one logits row per step (600 KB) would add gigabytes; allow allocator noise only
       assertThat(growthKb).isLessThan(Math.max(64 * 1024, warm / 20));

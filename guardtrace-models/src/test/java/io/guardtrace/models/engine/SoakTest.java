@@ -31,11 +31,11 @@ class SoakTest {
           if (i == 399) {
             warm = last;
           }
-          System.out.printf("soak: %d detections, off-heap RSS %d KB%n", i + 1, last);
+          System.out.printf("soak: %d detections, RSS %d KB%n", i + 1, last);
         }
       }
       double growth = (double) (last - warm) / warm;
-      System.out.printf("soak: 2000 detections in %.1f s; off-heap RSS after warm-up (400) %d KB, at end %d KB, growth %.2f%%%n",
+      System.out.printf("soak: 2000 detections in %.1f s; RSS after warm-up (400) %d KB, at end %d KB, growth %.2f%%%n",
           (System.nanoTime() - start) / 1e9, warm, last, growth * 100);
       assertThat(growth).isLessThan(0.05);
     }
