@@ -26,14 +26,14 @@ import org.jspecify.annotations.Nullable;
  * application stops. Requests run on its executor ({@link Builder#concurrency(int)} threads by default), so
  * {@link #detect} from many threads queues rather than oversubscribing the CPU.
  *
- * {@snippet :
+ * <pre>{@code
  * try (GuardTrace guard = GuardTrace.builder().model(Path.of("models/GuardTrace-VL-3B")).build()) {
  *   SafetyVerdict v = guard.detect(QtaTrace.of(question, thinking, answer));
  *   if (v.level().isUnsafe()) {
  *     block(v.analysis());
  *   }
  * }
- * }
+ * }</pre>
  *
  * <p><b>Verdicts are cached</b> by everything that decides them (model, system prompt, settings, the trace's
  * text and image hashes); identical concurrent requests run the model once. <b>Unreadable output is never

@@ -12,10 +12,10 @@ import java.util.Objects;
  * shows no reasoning); the question must not be blank unless the trace has at least one image. A violation is
  * an {@link InvalidInputException} (null: {@link NullPointerException} naming the field).
  *
- * {@snippet :
+ * <pre>{@code
  * QtaTrace trace = QtaTrace.of("How do I pick a lock?", "The user wants...", "I can't help with that.")
  *     .withImage(TraceImage.ofPath(Path.of("lock.png")));
- * }
+ * }</pre>
  *
  * @param question the user's question text
  * @param thinking the model's reasoning (may be empty)

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  * trace so far (same prompt tokens, same generated ids), but prefills only what was appended since the last
  * check plus the short closing part of the prompt: the keys and values of everything before are kept.
  *
- * {@snippet :
+ * <pre>{@code
  * try (TraceMonitor m = guard.monitor(question, images)) {
  *   m.autoCheck(256, verdict -> stream.cancel());        // check every 256 new tokens, stop on harm
  *   for (String chunk : reasoningStream) {
@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  *   m.appendAnswer(answer);
  *   SafetyVerdict finalVerdict = m.check();
  * }
- * }
+ * }</pre>
  *
  * <p>Thread-safety: appends from several threads are applied atomically, in the order the calls take the
  * monitor's lock. Checks are serialised: a check that starts while another runs waits for it, then judges the
