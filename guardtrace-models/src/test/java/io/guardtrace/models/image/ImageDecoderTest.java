@@ -165,4 +165,38 @@ class ImageDecoderTest {
     b.putInt((int) crc.getValue());
     return b.array();
   }
+
+  @Test
+  void animatedGif_firstFrameIsDecoded() throws IOException {
+    javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("gif").next();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+      writer.setOutput(out);
+      writer.prepareWriteSequence(null);
+      for (int color : new int[] {0xFF0000, 0x0000FF}) {
+        BufferedImage frame = new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 4; y++) {
+          for (int x = 0; x < 4; x++) {
+            frame.setRGB(x, y, color);
+          }
+        }
+        writer.writeToSequence(new javax.imageio.IIOImage(frame, null, null), null);
+      }
+      writer.endWriteSequence();
+    }
+    RgbImage rgb = decoder.decode(TraceImage.ofBytes(bytes.toByteArray()));
+    assertThat(Arrays.copyOfRange(rgb.rgb(), 0, 3)).containsExactly((byte) 0xFF, (byte) 0, (byte) 0);
+  }
+
+  @Test
+  void sixteenBitRgbPng_keepsHighByte() throws IOException {
+    java.awt.image.ComponentColorModel cm = new java.awt.image.ComponentColorModel(
+        java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB), false, false,
+        java.awt.Transparency.OPAQUE, java.awt.image.DataBuffer.TYPE_USHORT);
+    java.awt.image.WritableRaster raster = cm.createCompatibleWritableRaster(1, 1);
+    raster.setPixel(0, 0, new int[] {0x1234, 0xABCD, 0xFFFF});
+    BufferedImage img = new BufferedImage(cm, raster, false, null);
+    RgbImage rgb = decoder.decode(TraceImage.ofBytes(encode(img, "png")));
+    assertThat(rgb.rgb()).containsExactly((byte) 0x12, (byte) 0xAB, (byte) 0xFF);
+  }
 }
