@@ -51,4 +51,20 @@ class ExamplesTest {
   void scalaFutures() {
     assertFailedClosed(ScalaExample.run(tinyModel(), 6), 6);
   }
+
+  @Test
+  void javaStreamingMonitor_cutsTheStreamOffWhenFlagged() {
+    // the random model's verdicts fail closed (unsafe), so the first automatic check stops the stream
+    StreamingMonitor.Result r = StreamingMonitor.run(tinyModel(), 4, 8);
+    assertThat(r.cutOff()).isTrue();
+    assertThat(r.verdict().isSafe()).isFalse();
+    assertThat(r.streamed()).isNotEmpty().doesNotEndWith("HR instead.");
+  }
+
+  @Test
+  void kotlinFlow_isCutOffByTheMonitor() {
+    kotlin.Pair<List<String>, SafetyVerdict> r = KotlinStreaming.run(tinyModel(), 4, 8);
+    assertThat(r.getSecond()).isNotNull();
+    assertThat(r.getFirst().size()).isLessThan(23);
+  }
 }
