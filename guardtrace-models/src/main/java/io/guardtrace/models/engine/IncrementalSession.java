@@ -80,15 +80,32 @@ final class IncrementalSession implements EngineSession {
     return cache;
   }
 
-  /** Truncates the cache to the prefix shared with {@code ids} and returns where prefill starts. */
-  int prepare(long[] ids, int maxNewTokens) {
+  /**
+   * Truncates the cache to the prefix shared with {@code ids} and returns where prefill starts. When that
+   * shared prefix is shorter than the engine's cached system-prompt prefix ({@code prefix}, whose ids
+   * {@code ids} start with), the session starts from a copy of that instead (a first check then prefills only
+   * the user turn, like a detect).
+   */
+  int prepare(long[] ids, int maxNewTokens, @Nullable KvCache prefix) {
+    int shared = sharedPrefix(ids);
+    if (prefix != null && shared < prefix.length() && prefix.length() < ids.length) {
+      cache.truncate(0);
+      cache.ensureCapacity(ids.length + maxNewTokens + 2);
+      cache.loadPrefix(prefix);
+      cachedIds = Arrays.copyOf(ids, prefix.length());
+      return prefix.length();
+    }
+    cache.truncate(shared);
+    cache.ensureCapacity(ids.length + maxNewTokens + 2);
+    return shared;
+  }
+
+  private int sharedPrefix(long[] ids) {
     int lcp = 0;
     int limit = Math.min(Math.min(ids.length - 1, cachedIds.length), cache.length());
     while (lcp < limit && ids[lcp] == cachedIds[lcp]) {
       lcp++;
     }
-    cache.truncate(lcp);
-    cache.ensureCapacity(ids.length + maxNewTokens + 2);
     return lcp;
   }
 

@@ -218,7 +218,8 @@ public final class Qwen25VlEngine implements Engine {
         imageEmbeds = vision.encode(m, images);
       }
       RopeIndex rope = RopeIndex.compute(ids, config.imageTokenId(), images.grids(), vision.mergeSize());
-      int from = session == null ? 0 : session.prepare(ids, request.maxNewTokens());
+      KvCache systemPrefix = prefixCache == null ? null : prefixCache.get(prompt.encodeSystemPrefix(tokenizer), ids);
+      int from = session == null ? 0 : session.prepare(ids, request.maxNewTokens(), systemPrefix);
       long[] tailIds = from == 0 ? ids : Arrays.copyOfRange(ids, from, ids.length);
       NDArray embeds = decoder.embed(m, tailIds);
       if (imageEmbeds != null) {
@@ -260,8 +261,7 @@ public final class Qwen25VlEngine implements Engine {
           session.keepPrompt(ids);
         }
       } else {
-        KvCache prefix = prefixCache == null ? null : prefixCache.get(prompt.encodeSystemPrefix(tokenizer), ids);
-        generator.generate(m, embeds, ids, rope, prefix, request.maxNewTokens(), eos, request.ignoreEos(),
+        generator.generate(m, embeds, ids, rope, systemPrefix, request.maxNewTokens(), eos, request.ignoreEos(),
             generation.repetitionPenalty(), listener, cancelled);
       }
       long t3 = System.nanoTime();
