@@ -8,7 +8,6 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.util.Iterator;
-import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -141,14 +140,5 @@ public final class ImageDecoder {
       return v * 255 / ((1 << bits) - 1);
     }
     return v >>> (bits - 8);
-  }
-
-  /** The lowercase format name of an image, for messages. */
-  static String format(ImageReader reader) {
-    try {
-      return reader.getFormatName().toLowerCase(Locale.ROOT);
-    } catch (IOException e) {
-      return "unknown";
-    }
   }
 }

@@ -188,8 +188,9 @@ public final class VisionTower {
     float eps = (float) cfg.rmsNormEps();
     NDArray normed = loader.rmsNorm(x, w.norm1(), eps);
     NDArray qkv = Linear.linear(normed, w.qkvW(), w.qkvB()).singletonOrThrow().reshape(n, 3, heads, hd);
-    NDArray q = rotate(qkv.get(":, 0, :, :"), cos, sin); // (n, heads, hd)
-    NDArray k = rotate(qkv.get(":, 1, :, :"), cos, sin);
+    // apply_rotary_pos_emb_vision: computed in float32, cast back
+    NDArray q = loader.rotateInFloat32(qkv.get(":, 0, :, :"), cos, sin); // (n, heads, hd)
+    NDArray k = loader.rotateInFloat32(qkv.get(":, 1, :, :"), cos, sin);
     NDArray v = qkv.get(":, 2, :, :");
     NDArray attn = chunkedAttention(q, k, v, cu, n).reshape(n, h);
     NDArray out = x.add(Linear.linear(attn, w.projW(), w.projB()).singletonOrThrow());
@@ -198,11 +199,6 @@ public final class VisionTower {
     int inter = cfg.intermediateSize();
     NDArray act = loader.siluMul(gu.get(":, 0:{}", inter), gu.get(":, {}:", inter));
     return out.add(Linear.linear(act, w.downW(), w.downB()).singletonOrThrow());
-  }
-
-  /** {@code x * cos + rotate_half(x) * sin} over the head dim. */
-  private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-    return loader.rotateInFloat32(x, cos, sin);
   }
 
   /**
