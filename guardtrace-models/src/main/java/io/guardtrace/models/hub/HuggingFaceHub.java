@@ -158,17 +158,26 @@ public final class HuggingFaceHub implements ModelLocator {
     if (!Files.isRegularFile(blob)) {
       Path partial = blob.resolveSibling(blob.getFileName() + ".incomplete");
       long have = Files.exists(partial) ? Files.size(partial) : 0;
-      HttpRequest.Builder get = request(url).GET();
+      // HttpURLConnection for the body: unlike HttpClient it has a read timeout, so a stalled transfer fails
+      // (and can be resumed) instead of hanging
+      java.net.HttpURLConnection conn = (java.net.HttpURLConnection) URI.create(url).toURL().openConnection();
+      conn.setConnectTimeout(10_000);
+      conn.setReadTimeout(60_000);
+      conn.setRequestProperty("User-Agent", "guardtrace/0.1");
+      String token = env.get("HF_TOKEN");
+      if (token != null && !token.isBlank()) {
+        conn.setRequestProperty("Authorization", "Bearer " + token);
+      }
       if (have > 0) {
-        get.header("Range", "bytes=" + have + "-");
+        conn.setRequestProperty("Range", "bytes=" + have + "-");
       }
-      HttpResponse<InputStream> r = http.send(get.build(), HttpResponse.BodyHandlers.ofInputStream());
-      if (r.statusCode() == 200 && have > 0) {
+      int code = conn.getResponseCode();
+      if (code == 200 && have > 0) {
         have = 0; // the server ignored the range: start over
-      } else if (r.statusCode() != 206) {
-        check(r.statusCode(), modelId, commit, url);
+      } else if (code != 206 && code != 200) {
+        check(code, modelId, commit, url);
       }
-      try (InputStream in = r.body();
+      try (InputStream in = conn.getInputStream();
           OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
               have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
         byte[] buf = new byte[1 << 16];
