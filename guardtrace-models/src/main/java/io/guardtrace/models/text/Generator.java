@@ -178,7 +178,6 @@ public final class Generator {
 
   /** Runs the decoder on {@code x} and returns float32 logits of the last position, {@code (vocab)}. */
   private NDArray step(NDManager m, NDArray x, float[] cos, float[] sin, int length, KvCache cache) {
-    int hd = decoder.config().headDim();
     try (NDScope scope = new NDScope()) {
       NDArray cosA = table(m, cos, length);
       NDArray sinA = table(m, sin, length);
