@@ -12,7 +12,7 @@ Regenerate (offline, from the CPU torch wheel on the development machine):
         guardtrace-models/src/main/resources/io/guardtrace/models/torch/guardtrace_ops.pt
 """
 import sys
-from typing import List
+from typing import List, Optional, Union
 
 import torch
 
@@ -55,14 +55,39 @@ class GuardtraceOps(torch.nn.Module):
     @torch.jit.export
     def attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float) -> torch.Tensor:
         # softmax(q k^T * scale) v with libtorch's fused CPU/CUDA kernel (softmax accumulated in float32). The
-        # reference's eager attention gives the same result within bf16 rounding; the fused kernel avoids
+        # reference's eager attention gives the same result within rounding; the fused kernel avoids
         # creating a new matmul primitive for every key length, which made bf16 decode steps slow.
-        return torch.nn.functional.scaled_dot_product_attention(q, k, v, scale=scale)
+        return self.sdpa(q, k, v, None, scale)
 
     @torch.jit.export
     def attention_masked(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor,
                          scale: float) -> torch.Tensor:
-        return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale)
+        return self.sdpa(q, k, v, mask, scale)
+
+    def sdpa(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: Optional[torch.Tensor],
+             scale: float) -> torch.Tensor:
+        dtype = q.dtype
+        if dtype != torch.float32 and q.device.type == "cpu":
+            # bfloat16 on the CPU: attend in float32 and round once at the end, as libtorch's math kernel does
+            # for reduced precision (what the engine used before). The bf16 flash kernel rounds probabilities
+            # before multiplying them with the values and drifted further from the reference (bf16 parity
+            # test: 1.04 % against 0.86 % relative); the float32 flash kernel costs about the same here.
+            q = q.to(torch.float32)
+            k = k.to(torch.float32)
+            v = v.to(torch.float32)
+            if mask is not None:
+                mask = mask.to(torch.float32)
+        # (heads, L, d) inputs are given a batch dim: libtorch's flash-attention CPU kernel only takes 4-d
+        # inputs and 3-d ones fall back to the unfused math path, which materialises every score and was
+        # 15x slower for a 1,800-token masked prefill (3x for a decode step).
+        if q.dim() == 3:
+            if mask is not None:
+                mask = mask.unsqueeze(0).unsqueeze(0) if mask.dim() == 2 else mask.unsqueeze(0)
+            out = torch.nn.functional.scaled_dot_product_attention(
+                q.unsqueeze(0), k.unsqueeze(0), v.unsqueeze(0), attn_mask=mask, scale=scale).squeeze(0)
+        else:
+            out = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale)
+        return out.to(dtype)
 
     @torch.jit.export
     def silu_mul(self, gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
@@ -71,6 +96,54 @@ class GuardtraceOps(torch.nn.Module):
     @torch.jit.export
     def gelu(self, x: torch.Tensor) -> torch.Tensor:
         return torch.nn.functional.gelu(x)
+
+    @torch.jit.export
+    def pack_linear(self, weight: torch.Tensor) -> torch.Tensor:
+        # oneDNN's blocked layout for a linear weight (what torch.compile's CPU freezing pass does): the
+        # bfloat16 matrix-vector products of a decode step then stream the weight at near memory speed
+        # instead of re-laying it out on every call. CPU only; the result is an opaque mkldnn tensor.
+        return torch.ops.mkldnn._reorder_linear_weight(weight, 1)
+
+    def linear(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+        if weight.is_mkldnn:
+            scalars: List[Optional[Union[int, float, complex]]] = []
+            return torch.ops.mkldnn._linear_pointwise(x, weight, bias, "none", scalars, "")
+        return torch.nn.functional.linear(x, weight, bias)
+
+    @torch.jit.export
+    def decoder_layer(self, x: torch.Tensor, weights: List[torch.Tensor], key_cache: torch.Tensor,
+                      value_cache: torch.Tensor, start: int, cos: torch.Tensor, sin: torch.Tensor,
+                      mask: torch.Tensor, masked: bool, eps: float, heads: int) -> torch.Tensor:
+        """One Qwen2_5_VLDecoderLayer over x (L, hidden) at cache positions [start, start + L).
+
+        weights: input_layernorm, fused q/k/v weight and bias, o_proj, post_attention_layernorm, fused
+        gate/up, down_proj. Keys and values are written into the caches ((kvHeads, capacity, headDim)) in
+        place. Query heads sharing a key head (repeat_kv) are grouped instead of copying the keys: query head
+        j * groups + g, row i becomes row g * L + i of group j, which is what the additive mask
+        ((groups * L, start + L), used when masked) is laid out for.
+        """
+        length = x.size(0)
+        kv_heads = key_cache.size(0)
+        head_dim = key_cache.size(2)
+        groups = heads // kv_heads
+        total = start + length
+        h = self.rms_norm(x, weights[0], eps)
+        qkv = self.linear(h, weights[1], weights[2])
+        q, k, v = qkv.split([heads * head_dim, kv_heads * head_dim, kv_heads * head_dim], dim=-1)
+        q = self.rotate(q.reshape(length, heads, head_dim).transpose(0, 1), cos, sin)
+        k = self.rotate(k.reshape(length, kv_heads, head_dim).transpose(0, 1), cos, sin)
+        key_cache.narrow(1, start, length).copy_(k)
+        value_cache.narrow(1, start, length).copy_(v.reshape(length, kv_heads, head_dim).transpose(0, 1))
+        keys = key_cache.narrow(1, 0, total)
+        values = value_cache.narrow(1, 0, total)
+        qg = q.reshape(kv_heads, groups * length, head_dim)
+        scale = 1.0 / (head_dim ** 0.5)
+        ctx = self.sdpa(qg, keys, values, mask if masked else None, scale)
+        ctx = ctx.reshape(heads, length, head_dim).transpose(0, 1).reshape(length, heads * head_dim)
+        x = x + self.linear(ctx, weights[3], None)
+        h = self.rms_norm(x, weights[4], eps)
+        gate, up = self.linear(h, weights[5], None).chunk(2, dim=-1)
+        return x + self.linear(torch.nn.functional.silu(gate) * up, weights[6], None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x

@@ -60,15 +60,24 @@ public final class KvCache implements AutoCloseable {
     return capacity;
   }
 
-  /** Writes {@code k}, {@code v} ({@code [kvHeads, L, headDim]}) at {@code [length, length + L)} of layer. */
-  void write(int layer, NDArray k, NDArray v) {
-    long l = k.getShape().get(1);
+  /**
+   * The whole key buffer of a layer ({@code [kvHeads, capacity, headDim]}): the fused decoder layer writes
+   * positions {@code [length, length + L)} in place (after {@link #checkRoom}) and reads {@code [0, length + L)}.
+   */
+  NDArray keys(int layer) {
+    return keys[layer];
+  }
+
+  /** The whole value buffer of a layer; see {@link #keys(int)}. */
+  NDArray values(int layer) {
+    return values[layer];
+  }
+
+  /** Fails unless {@code l} more positions fit. */
+  void checkRoom(int l) {
     if (length + l > capacity) {
       throw new IllegalStateException("KV cache full: " + length + " + " + l + " > " + capacity);
     }
-    NDIndex at = new NDIndex(":, {}:{}, :", length, length + l);
-    keys[layer].set(at, k);
-    values[layer].set(at, v);
   }
 
   /** Keys of layer for positions {@code [0, upTo)}: a view. */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.guardtrace.models.config.TextConfig;
+import io.guardtrace.models.torch.TorchOps;
 import io.guardtrace.models.weights.TensorLoader;
 import io.guardtrace.models.weights.WeightStore;
 
@@ -26,17 +27,24 @@ public final class TextDecoder implements AutoCloseable {
   private final NDArray lmHead; // (vocab, hidden); the embedding when tied
   private final NDArray finalNorm; // (hidden)
   private final Layer[] layers;
-  private final float scale;
+  private final TorchOps ops;
 
-  /** One decoder layer's weights. */
+  /** One decoder layer's weights (their order is make_ops.py's {@code decoder_layer} contract). */
   private record Layer(
       NDArray inputNorm, // (hidden)
-      NDArray qkvWeight, // ((heads + 2 * kvHeads) * headDim, hidden)
+      NDArray qkvWeight, // ((heads + 2 * kvHeads) * headDim, hidden), possibly packed
       NDArray qkvBias, // ((heads + 2 * kvHeads) * headDim)
-      NDArray oWeight, // (hidden, heads * headDim)
+      NDArray oWeight, // (hidden, heads * headDim), possibly packed
       NDArray postNorm, // (hidden)
-      NDArray gateUpWeight, // (2 * intermediate, hidden)
-      NDArray downWeight) {} // (hidden, intermediate)
+      NDArray gateUpWeight, // (2 * intermediate, hidden), possibly packed
+      NDArray downWeight, // (hidden, intermediate), possibly packed
+      TorchOps.TensorList all) {
+    Layer(NDArray inputNorm, NDArray qkvWeight, NDArray qkvBias, NDArray oWeight, NDArray postNorm,
+        NDArray gateUpWeight, NDArray downWeight) {
+      this(inputNorm, qkvWeight, qkvBias, oWeight, postNorm, gateUpWeight, downWeight, new TorchOps.TensorList(
+          inputNorm, qkvWeight, qkvBias, oWeight, postNorm, gateUpWeight, downWeight));
+    }
+  }
 
   /** Loads the decoder's weights from {@code store} with {@code loader} (which decides device and dtype). */
   public TextDecoder(TextConfig cfg, WeightStore store, TensorLoader loader) {
@@ -72,19 +80,34 @@ public final class TextDecoder implements AutoCloseable {
           new long[][] {{cfg.intermediateSize(), h}, {cfg.intermediateSize(), h}});
       layers[i] = new Layer(
           loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h),
-          qkvW,
+          loader.forDecoderLinear(qkvW),
           qkvB,
-          loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim),
+          loader.forDecoderLinear(loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim)),
           loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h),
-          gateUp,
-          loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize()));
+          loader.forDecoderLinear(gateUp),
+          loader.forDecoderLinear(
+              loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize())));
     }
-    scale = (float) (1.0 / Math.sqrt(hd));
+    ops = loader.torch();
   }
 
   /** The configuration. */
   public TextConfig config() {
     return cfg;
+  }
+
+  /**
+   * Bytes of weights one decode step reads: every layer's matrices, biases and norms, the final norm and the
+   * output head. Divided by the machine's memory bandwidth this is the floor of a decode step's time.
+   */
+  public long weightBytesPerToken() {
+    long h = cfg.hiddenSize();
+    long q = (long) cfg.numHeads() * cfg.headDim();
+    long qkv = q + 2L * cfg.numKvHeads() * cfg.headDim();
+    long inter = cfg.intermediateSize();
+    long perLayer = h * qkv + qkv + h * q + 2 * inter * h + h * inter + 2 * h;
+    long params = cfg.numLayers() * perLayer + h + (long) cfg.vocabSize() * h;
+    return params * (loader.precision() == TensorLoader.Precision.BFLOAT16 ? 2 : 4);
   }
 
   /** The data type activations are computed in. */
@@ -127,11 +150,11 @@ public final class TextDecoder implements AutoCloseable {
   public NDArray forward(NDArray x, NDArray cos, NDArray sin, KvCache cache, NDArray[] layerOutputs) {
     int length = Math.toIntExact(x.getShape().get(0));
     int start = cache.length();
-    int total = start + length;
+    cache.checkRoom(length);
     NDArray mask = length > 1 ? causalMask(x.getManager(), length, start) : null;
     NDArray hidden = x;
     for (int i = 0; i < layers.length; i++) {
-      NDArray next = layer(layers[i], i, hidden, cos, sin, cache, mask, length, total);
+      NDArray next = layer(layers[i], i, hidden, cos, sin, cache, mask);
       if (hidden != x) {
         hidden.close();
       }
@@ -157,58 +180,11 @@ public final class TextDecoder implements AutoCloseable {
     return loader.toFloat32(out);
   }
 
+  /** One decoder layer in a single TorchScript call (make_ops.py {@code decoder_layer}). */
   private NDArray layer(Layer w, int index, NDArray x, NDArray cos, NDArray sin, KvCache cache,
-      NDArray mask, int length, int total) {
-    int heads = cfg.numHeads();
-    int kvHeads = cfg.numKvHeads();
-    int hd = cfg.headDim();
-    int groups = cfg.groups();
-    NDArray attnOut;
-    try (NDArray normed = loader.rmsNorm(x, w.inputNorm(), (float) cfg.rmsNormEps());
-        NDArray qkv = Linear.linear(normed, w.qkvWeight(), w.qkvBias()).singletonOrThrow()) {
-      // (L, H*hd) -> (H, L, hd)
-      NDArray q = rotate(qkv.get(":, 0:{}", heads * hd).reshape(length, heads, hd).transpose(1, 0, 2), cos, sin);
-      NDArray k = rotate(qkv.get(":, {}:{}", heads * hd, (heads + kvHeads) * hd)
-          .reshape(length, kvHeads, hd).transpose(1, 0, 2), cos, sin);
-      NDArray v = qkv.get(":, {}:", (heads + kvHeads) * hd).reshape(length, kvHeads, hd).transpose(1, 0, 2);
-      cache.write(index, k, v);
-      k.close();
-      v.close();
-      NDArray keys = cache.keys(index, total); // (kvH, S, hd)
-      NDArray values = cache.values(index, total);
-      // query heads 2j, 2j+1 share kv head j (repeat_kv): group them instead of copying the keys
-      NDArray qg = q.reshape(kvHeads, groups * length, hd);
-      NDArray out = loader.attention(qg, keys, values, mask, scale); // (kvH, G*L, hd)
-      NDArray ctx = out.reshape(heads, length, hd).transpose(1, 0, 2).reshape(length, heads * hd);
-      attnOut = Linear.linear(ctx, w.oWeight()).singletonOrThrow();
-      for (NDArray a : new NDArray[] {q, keys, values, qg, out, ctx}) {
-        a.close();
-      }
-    }
-    NDArray h = x.add(attnOut);
-    attnOut.close();
-    NDArray mlp;
-    try (NDArray normed = loader.rmsNorm(h, w.postNorm(), (float) cfg.rmsNormEps());
-        NDArray gu = Linear.linear(normed, w.gateUpWeight()).singletonOrThrow()) {
-      int inter = cfg.intermediateSize();
-      NDArray gate = gu.get(":, 0:{}", inter);
-      NDArray up = gu.get(":, {}:", inter);
-      NDArray act = loader.siluMul(gate, up);
-      mlp = Linear.linear(act, w.downWeight()).singletonOrThrow();
-      gate.close();
-      up.close();
-      act.close();
-    }
-    NDArray out = h.addi(mlp);
-    mlp.close();
-    return out;
-  }
-
-  /** {@code x * cos + rotate_half(x) * sin} ({@code apply_multimodal_rotary_pos_emb}); closes {@code x}. */
-  private NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-    NDArray out = loader.rotate(x, cos, sin);
-    x.close();
-    return out;
+      NDArray mask) {
+    return ops.decoderLayer(x, w.all(), cache.keys(index), cache.values(index), cache.length(), cos, sin, mask,
+        cfg.rmsNormEps(), cfg.numHeads());
   }
 
   /**
@@ -235,6 +211,9 @@ public final class TextDecoder implements AutoCloseable {
 
   @Override
   public void close() {
+    for (Layer layer : layers) {
+      layer.all().close();
+    }
     loader.close();
   }
 }

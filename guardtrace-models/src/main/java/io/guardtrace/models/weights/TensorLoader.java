@@ -152,6 +152,29 @@ public final class TensorLoader implements AutoCloseable {
     return out;
   }
 
+  /**
+   * {@code weight} prepared for the decoder's matrix products: on a CPU in bfloat16, repacked once into
+   * oneDNN's blocked layout ({@code weight} is then closed) so oneDNN does not re-lay it out on every call;
+   * elsewhere {@code weight} itself. Only for weights passed to {@link TorchOps#decoderLayer}, the one consumer
+   * that understands the packed layout. {@code -Dguardtrace.packedWeights=false} turns it off (for A/B runs;
+   * figures in docs/performance.md).
+   */
+  public NDArray forDecoderLinear(NDArray weight) {
+    if (ops == null || !Device.Type.CPU.equals(manager.getDevice().getDeviceType())
+        || "false".equals(System.getProperty("guardtrace.packedWeights"))) {
+      return weight;
+    }
+    NDArray packed = ops.packLinear(weight);
+    packed.setName(weight.getName());
+    weight.close();
+    return packed;
+  }
+
+  /** The TorchScript helpers on this loader's device (also in float32: the fused decoder layer). */
+  public TorchOps torch() {
+    return ops != null ? ops : TorchOps.on(manager.getDevice());
+  }
+
   /** Frees the staging buffer once every weight is loaded. */
   public void finishLoading() {
     staging = null;
