@@ -104,6 +104,7 @@ final class BenchCommand implements Callable<Integer> {
       List<Double> prefill = new ArrayList<>();
       List<Double> total = new ArrayList<>();
       List<Double> steps = new ArrayList<>();
+      List<Double> bandwidth = new ArrayList<>();
       for (int r = 0; r < warmup + runs; r++) {
         long[] last = {0};
         List<Double> runSteps = new ArrayList<>();
@@ -126,6 +127,8 @@ final class BenchCommand implements Callable<Integer> {
           prefill.add(res.prefillNanos() / 1e6);
           total.add(e2e);
           steps.addAll(runSteps);
+          // measured after every run: on a shared machine the bandwidth moves, and the ratio is what compares
+          bandwidth.add(MemoryBandwidth.measureGbPerSecond(engine.device()));
         }
       }
       ObjectNode o = VerdictJson.JSON.createObjectNode();
@@ -145,6 +148,11 @@ final class BenchCommand implements Callable<Integer> {
       o.put("prefillTokensPerSec", round(prompt / (median(prefill) / 1000)));
       o.put("decodeMsPerTokenMedian", round(median(steps)));
       o.put("decodeMsPerTokenP90", round(percentile(steps, 0.9)));
+      double floorMs = engine.weightBytesPerToken() / (median(bandwidth) * 1e6);
+      o.put("memoryBandwidthGBs", round(median(bandwidth)));
+      o.put("decodeWeightBytes", engine.weightBytesPerToken());
+      o.put("decodeFloorMs", round(floorMs));
+      o.put("decodeVsFloor", round(median(steps) / floorMs));
       o.put("endToEndMs", round(median(total)));
       o.put("peakHeapMb", round(peakHeapMb()));
       o.put("peakRssMb", round(peakRssMb()));

@@ -172,6 +172,11 @@ public final class Qwen25VlEngine implements Engine {
     return device;
   }
 
+  /** Bytes of weights a decode step reads (see {@link TextDecoder#weightBytesPerToken}). */
+  public long weightBytesPerToken() {
+    return decoder.weightBytesPerToken();
+  }
+
   @Override
   public EngineResult generate(EngineRequest request) {
     return guarded(() -> run(request));
