@@ -143,8 +143,8 @@ public final class TextDecoder implements AutoCloseable {
    * writing their keys and values into {@code cache}, and returns the final-normed hidden states
    * {@code (L, hidden)}.
    *
-   * @param cos rotary cosines {@code (L, headDim)} in float32
-   * @param sin rotary sines {@code (L, headDim)} in float32
+   * @param cos rotary cosines {@code (L, headDim)} in the compute dtype
+   * @param sin rotary sines {@code (L, headDim)} in the compute dtype
    * @param layerOutputs when non-null, receives each layer's output (for parity tests), length numLayers
    */
   public NDArray forward(NDArray x, NDArray cos, NDArray sin, KvCache cache, NDArray[] layerOutputs) {
