@@ -21,6 +21,10 @@ import javax.imageio.stream.ImageInputStream;
  *   <li>palette images are expanded through their palette; grayscale is copied to R, G and B;
  *   <li>16-bit colour samples keep their high byte (Pillow's 16-bit RGB unpackers); 16-bit grayscale is
  *       clipped to 0..255, as Pillow converts its {@code I;16} mode to {@code L};
+ *   <li>channels narrower than 8 bits widen as {@code v * 255 / (2^n - 1)}, truncated, each with its own
+ *       width: BMP 5-5-5 and 5-6-5 follow Pillow's {@code BGR;15} and {@code BGR;16} unpackers
+ *       ({@code ImagingUnpackBGR15}, {@code ImagingUnpackBGR16} in Unpack.c). Java's own colour model
+ *       ({@code getRGB}) bit-replicates instead, so only raw raster samples are read;
  *   <li>no EXIF orientation is applied: the reference applies none either, so a rotated phone photo is seen
  *       as stored.
  * </ul>
@@ -111,7 +115,6 @@ public final class ImageDecoder {
       return new RgbImage(w, h, out);
     }
     int colors = cm.getNumColorComponents();
-    int bits = cm.getComponentSize(0);
     if (colors != 1 && colors != 3) {
       throw new InvalidImageException(source.description(), "has " + colors + " colour channels ("
           + cm.getColorSpace().getType() + "); only RGB, grayscale and palette images are supported");
@@ -119,6 +122,8 @@ public final class ImageDecoder {
     int[] row = new int[w];
     for (int band = 0; band < 3; band++) {
       int srcBand = colors == 1 ? 0 : band;
+      // Per band: a 5-6-5 BMP has a 6-bit green between 5-bit red and blue.
+      int bits = cm.getComponentSize(srcBand);
       for (int y = 0; y < h; y++) {
         r.getSamples(0, y, w, 1, srcBand, row);
         for (int x = 0; x < w; x++) {

@@ -55,6 +55,62 @@ class ImageDecoderTest {
     assertThat(Arrays.copyOfRange(g.rgb(), 3, 6)).containsExactly((byte) 200, (byte) 10, (byte) 20);
   }
 
+  private static int[] unsigned(RgbImage img) {
+    int[] out = new int[img.rgb().length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = img.rgb()[i] & 0xFF;
+    }
+    return out;
+  }
+
+  @Test
+  void bmp565_expandsLikePillowsBgr16Unpacker() {
+    // Pillow reads a 5-6-5 BI_BITFIELDS BMP with rawmode BGR;16 (BmpImagePlugin), whose unpacker
+    // (ImagingUnpackBGR16 in Unpack.c) widens 5-bit v to v * 255 / 31 and 6-bit v to v * 255 / 63, truncated.
+    // Two rows, 64 wide: every 5-bit and every 6-bit value appears, bottom-up row order is exercised.
+    int w = 64;
+    int[] px = new int[w * 2];
+    for (int x = 0; x < w; x++) {
+      px[x] = (x & 31) << 11 | x << 5 | (31 - (x & 31));
+      px[w + x] = (31 - (x & 31)) << 11 | (63 - x) << 5 | (x & 31);
+    }
+    RgbImage rgb = decoder.decode(TraceImage.ofBytes(HandMadeImages.bmp16(w, 2, px, new int[] {0xF800, 0x7E0, 0x1F})));
+    assertThat(rgb.width()).isEqualTo(w);
+    int[] expected = new int[w * 2 * 3];
+    for (int i = 0; i < w * 2; i++) {
+      expected[i * 3] = (px[i] >> 11 & 31) * 255 / 31;
+      expected[i * 3 + 1] = (px[i] >> 5 & 63) * 255 / 63;
+      expected[i * 3 + 2] = (px[i] & 31) * 255 / 31;
+    }
+    assertThat(unsigned(rgb)).isEqualTo(expected);
+    // Written out where truncation differs from rounding and from bit replication (which give 132 and 130):
+    // x = 16 is (16, 16, 15) -> (131, 64, 123); x = 32 is (0, 32, 31) -> (0, 129, 255).
+    assertThat(Arrays.copyOfRange(unsigned(rgb), 16 * 3, 17 * 3)).containsExactly(131, 64, 123);
+    assertThat(Arrays.copyOfRange(unsigned(rgb), 32 * 3, 33 * 3)).containsExactly(0, 129, 255);
+  }
+
+  @Test
+  void bmp555_expandsLikePillowsBgr15Unpacker_bothHeaderForms() {
+    // A 16-bit BI_RGB BMP is 5-5-5 (Pillow's BIT2MODE: rawmode BGR;15); so is BI_BITFIELDS with masks
+    // 7C00/3E0/1F. ImagingUnpackBGR15 widens each channel to v * 255 / 31 truncated and ignores bit 15.
+    int w = 33; // 66 bytes a row: 2 bytes of padding
+    int[] px = new int[w];
+    for (int x = 0; x < w; x++) {
+      px[x] = 0x8000 | (x & 31) << 10 | (31 - (x & 31)) << 5 | (x * 7 & 31);
+    }
+    int[] expected = new int[w * 3];
+    for (int x = 0; x < w; x++) {
+      expected[x * 3] = (px[x] >> 10 & 31) * 255 / 31;
+      expected[x * 3 + 1] = (px[x] >> 5 & 31) * 255 / 31;
+      expected[x * 3 + 2] = (px[x] & 31) * 255 / 31;
+    }
+    for (int[] masks : new int[][] {null, {0x7C00, 0x3E0, 0x1F}}) {
+      RgbImage rgb = decoder.decode(TraceImage.ofBytes(HandMadeImages.bmp16(w, 1, px, masks)));
+      assertThat(unsigned(rgb)).as(masks == null ? "BI_RGB" : "BI_BITFIELDS").isEqualTo(expected);
+      assertThat(unsigned(rgb)[16 * 3]).isEqualTo(131); // 16 * 255 / 31 = 131.6, not 132
+    }
+  }
+
   @Test
   void jpeg_decodesCloseToSource() throws IOException {
     BufferedImage src = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
