@@ -11,6 +11,7 @@ import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decodes PNG, JPEG, GIF (first frame), BMP and WebP (TwelveMonkeys ImageIO plugin) into 8-bit RGB the way
@@ -25,6 +26,7 @@ import javax.imageio.stream.ImageInputStream;
  *       width: BMP 5-5-5 and 5-6-5 follow Pillow's {@code BGR;15} and {@code BGR;16} unpackers
  *       ({@code ImagingUnpackBGR15}, {@code ImagingUnpackBGR16} in Unpack.c). Java's own colour model
  *       ({@code getRGB}) bit-replicates instead, so only raw raster samples are read;
+ *   <li>a GIF is its first frame placed on the logical screen as Pillow lays it out ({@link GifCanvas});
  *   <li>no EXIF orientation is applied: the reference applies none either, so a rotated phone photo is seen
  *       as stored.
  * </ul>
@@ -42,21 +44,25 @@ public final class ImageDecoder {
     this.maxPixels = maxPixels;
   }
 
-  /** The image's size from its header, without decoding its pixels. */
+  /** The image's size from its header, without decoding its pixels (for a GIF, its {@link GifCanvas}). */
   public int[] size(TraceImage image) {
-    return withReader(image, reader -> new int[] {reader.getWidth(0), reader.getHeight(0)});
+    return withReader(image, (reader, size, gif) -> size);
   }
 
   /** Decodes the image (its first frame) to RGB. */
   public RgbImage decode(TraceImage image) {
-    return withReader(image, reader -> {
+    return withReader(image, (reader, size, gif) -> {
       BufferedImage img = reader.read(0);
-      return toRgb(img, image);
+      return gif == null ? toRgb(img, image) : gif.render(img);
     });
   }
 
   private interface ReaderFunction<T> {
-    T apply(ImageReader reader) throws IOException;
+    /**
+     * @param size the image's {@code {width, height}}, checked against the pixel limit
+     * @param gif the first frame's canvas when the image is a GIF
+     */
+    T apply(ImageReader reader, int[] size, @Nullable GifCanvas gif) throws IOException;
   }
 
   private <T> T withReader(TraceImage image, ReaderFunction<T> body) {
@@ -71,9 +77,12 @@ public final class ImageDecoder {
       }
       ImageReader reader = readers.next();
       try {
-        reader.setInput(in, true, true);
-        long w = reader.getWidth(0);
-        long h = reader.getHeight(0);
+        // A GIF's logical screen, frame offset and transparent index are metadata: keep it for GIFs only.
+        boolean isGif = GifCanvas.isGif(reader);
+        reader.setInput(in, true, !isGif);
+        GifCanvas gif = isGif ? GifCanvas.read(reader) : null;
+        long w = gif != null ? gif.width() : reader.getWidth(0);
+        long h = gif != null ? gif.height() : reader.getHeight(0);
         if (w <= 0 || h <= 0) {
           throw new InvalidImageException(name, "declares no pixels (" + w + "x" + h + ")");
         }
@@ -81,7 +90,7 @@ public final class ImageDecoder {
           throw new InvalidImageException(name, "declares " + w + "x" + h + " = " + w * h + " pixels, over the "
               + maxPixels + "-pixel limit (raise maxImagePixels if this image is genuine)");
         }
-        return body.apply(reader);
+        return body.apply(reader, new int[] {(int) w, (int) h}, gif);
       } finally {
         reader.dispose();
       }

@@ -1,12 +1,14 @@
 package io.guardtrace.models.image;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Image files written byte by byte, so a test controls exactly the fields ImageIO's writers would not let it
- * choose (16-bit BMP layouts).
+ * choose (16-bit BMP layouts, GIF logical screen and frame offset, missing colour tables).
  */
 final class HandMadeImages {
   private HandMadeImages() {}
@@ -37,5 +39,81 @@ final class HandMadeImages {
       b.position(row + stride);
     }
     return b.array();
+  }
+
+  /**
+   * A GIF89a with one frame of 2-bit indices.
+   *
+   * @param palette four 0xRRGGBB entries as the global colour table, or {@code null} for no colour table at all
+   * @param background the logical screen's background colour index
+   * @param transparent the frame's transparent index (written in a graphic control extension), or -1 for none
+   */
+  static byte[] gif(int screenW, int screenH, int @Nullable [] palette, int background, int left, int top,
+      int width, int height, int[] indices, int transparent) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    o.writeBytes("GIF89a".getBytes(StandardCharsets.US_ASCII));
+    le16(o, screenW);
+    le16(o, screenH);
+    o.write(palette == null ? 0x01 : 0x81); // global table flag; table size 2^(1+1) = 4
+    o.write(background);
+    o.write(0);
+    if (palette != null) {
+      for (int c : palette) {
+        o.write(c >> 16 & 0xFF);
+        o.write(c >> 8 & 0xFF);
+        o.write(c & 0xFF);
+      }
+    }
+    if (transparent >= 0) {
+      o.writeBytes(new byte[] {0x21, (byte) 0xF9, 4, 1, 0, 0, (byte) transparent, 0});
+    }
+    o.write(0x2C);
+    le16(o, left);
+    le16(o, top);
+    le16(o, width);
+    le16(o, height);
+    o.write(0); // no local table, not interlaced
+    o.write(2); // LZW minimum code size: codes are 3 bits wide, clear = 4, end = 5
+    byte[] data = lzwUncompressed(indices);
+    for (int p = 0; p < data.length; p += 255) {
+      int n = Math.min(255, data.length - p);
+      o.write(n);
+      o.write(data, p, n);
+    }
+    o.write(0);
+    o.write(0x3B);
+    return o.toByteArray();
+  }
+
+  /**
+   * A valid LZW stream that compresses nothing: a clear code before every second index keeps the code table
+   * too small to ever widen the 3-bit codes, so the codes can be packed without modelling the table.
+   */
+  private static byte[] lzwUncompressed(int[] indices) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    long bits = 0;
+    int count = 0;
+    for (int i = 0; i <= indices.length; i++) {
+      int[] codes = i == indices.length ? new int[] {5} : i % 2 == 0 ? new int[] {4, indices[i]}
+          : new int[] {indices[i]};
+      for (int code : codes) {
+        bits |= (long) code << count;
+        count += 3;
+        while (count >= 8) {
+          out.write((int) (bits & 0xFF));
+          bits >>>= 8;
+          count -= 8;
+        }
+      }
+    }
+    if (count > 0) {
+      out.write((int) bits);
+    }
+    return out.toByteArray();
+  }
+
+  private static void le16(ByteArrayOutputStream o, int v) {
+    o.write(v & 0xFF);
+    o.write(v >> 8 & 0xFF);
   }
 }

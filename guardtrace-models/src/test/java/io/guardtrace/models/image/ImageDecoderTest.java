@@ -111,6 +111,74 @@ class ImageDecoderTest {
     }
   }
 
+  /** The palette of the hand-made GIFs: index 0 is a colour no test pixel uses. */
+  static final int[] GIF_PALETTE = {0x102030, 0xFF0000, 0x00FF00, 0x0000FF};
+
+  /** {@code rgb} as one 0xRRGGBB int a pixel. */
+  private static int[] pixels(RgbImage rgb) {
+    int[] u = unsigned(rgb);
+    int[] out = new int[u.length / 3];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = u[i * 3] << 16 | u[i * 3 + 1] << 8 | u[i * 3 + 2];
+    }
+    return out;
+  }
+
+  @Test
+  void gifFrameOffsetInLargerScreen_isPlacedOnTheTransparentIndex() {
+    // Pillow (GifImagePlugin): the image is the logical screen; for the first frame load_prepare fills it
+    // with the frame's transparent index, the frame is decoded at its offset, and convert("RGB") shows the
+    // palette colour of every index (transparency is dropped, not composited).
+    byte[] gif = HandMadeImages.gif(4, 3, GIF_PALETTE, 1, 1, 1, 2, 1, new int[] {1, 3}, 2);
+    assertThat(decoder.size(TraceImage.ofBytes(gif))).containsExactly(4, 3);
+    RgbImage rgb = decoder.decode(TraceImage.ofBytes(gif));
+    assertThat(rgb.width()).isEqualTo(4);
+    assertThat(rgb.height()).isEqualTo(3);
+    int g = 0x00FF00;
+    assertThat(pixels(rgb)).containsExactly(
+        g, g, g, g,
+        g, 0xFF0000, 0x0000FF, g,
+        g, g, g, g);
+  }
+
+  @Test
+  void gifFrameOffsetWithoutTransparency_isPlacedOnIndexZeroNotTheBackgroundIndex() {
+    // No transparent index: the canvas is a fresh zero-filled image (ImageFile.load_prepare), i.e. index 0.
+    // The screen's background index (1 here, red) is not used for the first frame.
+    byte[] gif = HandMadeImages.gif(3, 2, GIF_PALETTE, 1, 2, 1, 1, 1, new int[] {3}, -1);
+    RgbImage rgb = decoder.decode(TraceImage.ofBytes(gif));
+    int z = 0x102030;
+    assertThat(pixels(rgb)).containsExactly(z, z, z, z, z, 0x0000FF);
+  }
+
+  @Test
+  void gifFrameOverhangingTheScreen_growsTheImage() {
+    // _seek: a frame reaching past the logical screen enlarges the image to hold it.
+    byte[] gif = HandMadeImages.gif(2, 2, GIF_PALETTE, 0, 1, 1, 2, 2, new int[] {1, 3, 3, 1}, -1);
+    assertThat(decoder.size(TraceImage.ofBytes(gif))).containsExactly(3, 3);
+    int z = 0x102030;
+    assertThat(pixels(decoder.decode(TraceImage.ofBytes(gif)))).containsExactly(
+        z, z, z,
+        z, 0xFF0000, 0x0000FF,
+        z, 0x0000FF, 0xFF0000);
+  }
+
+  @Test
+  void gifTransparentIndexBeyondThePalette_fillsBlack() {
+    // Pillow's palette holds the table's 4 entries and zeros after them (ImagingPaletteNew callocs, putpalette
+    // copies 4), so index 7 converts to black; Java's colour model has no entry 7 at all.
+    byte[] gif = HandMadeImages.gif(2, 1, GIF_PALETTE, 0, 1, 0, 1, 1, new int[] {1}, 7);
+    assertThat(pixels(decoder.decode(TraceImage.ofBytes(gif)))).containsExactly(0x000000, 0xFF0000);
+  }
+
+  @Test
+  void gifWithoutAnyColourTable_isGreyEqualToTheIndex() {
+    // No global or local colour table: Pillow opens the GIF in mode L, so index v becomes (v, v, v).
+    // Java's GIF reader substitutes a default 256-colour palette instead (index 1 would be 0x000033).
+    byte[] gif = HandMadeImages.gif(3, 1, null, 0, 1, 0, 2, 1, new int[] {1, 3}, -1);
+    assertThat(pixels(decoder.decode(TraceImage.ofBytes(gif)))).containsExactly(0x000000, 0x010101, 0x030303);
+  }
+
   @Test
   void jpeg_decodesCloseToSource() throws IOException {
     BufferedImage src = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
