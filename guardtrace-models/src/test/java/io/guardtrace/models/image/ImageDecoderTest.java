@@ -196,6 +196,64 @@ class ImageDecoderTest {
     assertThat(ImageIO.getImageReadersByFormatName("webp").hasNext()).isTrue();
   }
 
+  private static byte[] resource(String name) throws IOException {
+    try (var in = ImageDecoderTest.class.getResourceAsStream(name)) {
+      assertThat(in).as("test resource " + name).isNotNull();
+      return in.readAllBytes();
+    }
+  }
+
+  /** The first three bands of every pixel as ImageIO decodes {@code encoded}, read raw from the raster. */
+  private static int[] rawRgb(byte[] encoded) throws IOException {
+    java.awt.image.Raster r = ImageIO.read(new java.io.ByteArrayInputStream(encoded)).getRaster();
+    int[] out = new int[r.getWidth() * r.getHeight() * 3];
+    for (int y = 0; y < r.getHeight(); y++) {
+      for (int x = 0; x < r.getWidth(); x++) {
+        for (int c = 0; c < 3; c++) {
+          out[(y * r.getWidth() + x) * 3 + c] = r.getSample(x, y, c);
+        }
+      }
+    }
+    return out;
+  }
+
+  // The WebP files were made with cwebp 1.2.4 from webp_source_rgba.png (48x32 RGBA, the left 8 columns fully
+  // transparent): webp_lossless_rgba.webp with -lossless -exact, webp_lossy_rgba.webp lossy with alpha.
+  // webp_lossy_rgba_libwebp.png is dwebp 1.2.4's decoding of the lossy file. Pillow decodes WebP with libwebp
+  // (WebPAnimDecoder, non-premultiplied RGBA; the first frame is written as decoded, not blended), and
+  // convert("RGB") drops alpha, so the expected RGB is the libwebp RGBA without its alpha.
+
+  @Test
+  void losslessWebp_isExact_keepingColourUnderZeroAlpha() throws IOException {
+    RgbImage rgb = decoder.decode(TraceImage.ofBytes(resource("webp_lossless_rgba.webp")));
+    assertThat(rgb.width()).isEqualTo(48);
+    assertThat(rgb.height()).isEqualTo(32);
+    assertThat(unsigned(rgb)).isEqualTo(rawRgb(resource("webp_source_rgba.png")));
+  }
+
+  @Test
+  void lossyWebp_isNotBitExactWithLibwebp_documentedBound() throws IOException {
+    // KNOWN DIFFERENCE, not a tolerance to hide: TwelveMonkeys' pure-Java VP8 decoder (3.12.0) does not
+    // reproduce libwebp's output. Measured against dwebp 1.2.4: max 64 levels, mean about 3 levels per
+    // sample. Lossy WebP inputs therefore reach the model with slightly different pixels than in the
+    // reference; PNG, GIF, BMP and lossless WebP are exact. The bounds only catch a decoder gone wrong
+    // (a swapped channel order or a misplaced block gives mean differences in the tens).
+    int[] got = unsigned(decoder.decode(TraceImage.ofBytes(resource("webp_lossy_rgba.webp"))));
+    int[] ref = rawRgb(resource("webp_lossy_rgba_libwebp.png"));
+    assertThat(got).hasSameSizeAs(ref);
+    int max = 0;
+    long sum = 0;
+    for (int i = 0; i < ref.length; i++) {
+      int d = Math.abs(ref[i] - got[i]);
+      max = Math.max(max, d);
+      sum += d;
+    }
+    System.out.printf("lossy WebP vs libwebp 1.2.4: max abs %d, mean abs %.3f levels%n", max,
+        (double) sum / ref.length);
+    assertThat(max).as("max abs difference to libwebp, uint8 levels").isLessThanOrEqualTo(96);
+    assertThat((double) sum / ref.length).as("mean abs difference to libwebp").isLessThan(4.0);
+  }
+
   @Test
   void rgba_alphaDroppedNotComposited() throws IOException {
     BufferedImage src = new BufferedImage(2, 1, BufferedImage.TYPE_INT_ARGB);
