@@ -7,9 +7,11 @@ import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
 import org.jspecify.annotations.Nullable;
 
@@ -80,6 +82,9 @@ public final class ImageDecoder {
       }
       ImageReader reader = readers.next();
       try {
+        if (isWebp(reader)) {
+          requireWholeRiff(in, image.size(), name);
+        }
         // A GIF's logical screen, frame offset and transparent index are metadata: keep it for GIFs only.
         boolean isGif = GifCanvas.isGif(reader);
         reader.setInput(in, true, !isGif);
@@ -104,6 +109,30 @@ public final class ImageDecoder {
           + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
     } catch (OutOfMemoryError e) {
       throw new InvalidImageException(name, "is too large to decode in the available memory", e);
+    }
+  }
+
+  private static boolean isWebp(ImageReader reader) {
+    ImageReaderSpi spi = reader.getOriginatingProvider();
+    return spi != null && Arrays.asList(spi.getFormatNames()).contains("webp");
+  }
+
+  /**
+   * Refuses a WebP file shorter than its RIFF header declares. Pillow hands the whole file to libwebp's
+   * demuxer (WebPAnimDecoderNew via WebPDemux), which does not accept partial data and fails, so Pillow
+   * raises; TwelveMonkeys' reader instead decodes what is there and returns an image with invented pixels.
+   */
+  private static void requireWholeRiff(ImageInputStream in, long fileSize, String name) throws IOException {
+    in.mark();
+    byte[] head = new byte[8];
+    in.readFully(head);
+    in.reset();
+    // "RIFF", then the little-endian size of everything after these 8 bytes.
+    long declared = 8 + ((head[4] & 0xFFL) | (head[5] & 0xFFL) << 8 | (head[6] & 0xFFL) << 16
+        | (head[7] & 0xFFL) << 24);
+    if (fileSize < declared) {
+      throw new InvalidImageException(name, "is truncated: its WebP header declares " + declared
+          + " bytes but the file has " + fileSize);
     }
   }
 

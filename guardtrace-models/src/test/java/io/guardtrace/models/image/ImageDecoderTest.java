@@ -255,6 +255,13 @@ class ImageDecoderTest {
   }
 
   @Test
+  void truncatedWebp_isInvalidImage() throws IOException {
+    byte[] full = resource("webp_lossless_rgba.webp");
+    assertThatThrownBy(() -> decoder.decode(TraceImage.ofBytes(Arrays.copyOf(full, full.length / 2))))
+        .isInstanceOf(InvalidImageException.class).hasMessageContaining("truncated");
+  }
+
+  @Test
   void rgba_alphaDroppedNotComposited() throws IOException {
     BufferedImage src = new BufferedImage(2, 1, BufferedImage.TYPE_INT_ARGB);
     src.setRGB(0, 0, 0x00FF8040); // fully transparent orange: PIL keeps the colour
