@@ -44,15 +44,25 @@ final class VerdictCache {
   /** The cached or running verdict of {@code key}, starting {@code compute} when there is none. */
   Lookup get(Key key, Supplier<CompletableFuture<SafetyVerdict>> compute) {
     boolean[] started = {false};
-    CompletableFuture<SafetyVerdict> f = cache.asMap().computeIfAbsent(key, k -> {
-      started[0] = true;
-      return compute.get();
-    });
+    CompletableFuture<SafetyVerdict> f;
+    while (true) {
+      f = cache.asMap().computeIfAbsent(key, k -> {
+        started[0] = true;
+        return compute.get();
+      });
+      // A computation that has just failed may still be mapped: its removal below runs as a dependent of the
+      // future and can lag behind the caller that saw the failure. A later caller never joins a failure.
+      if (started[0] || !f.isCompletedExceptionally()) {
+        break;
+      }
+      cache.asMap().remove(key, f);
+    }
     (started[0] ? misses : hits).increment();
     if (started[0]) {
-      f.whenComplete((v, e) -> {
+      CompletableFuture<SafetyVerdict> mine = f;
+      mine.whenComplete((v, e) -> {
         if (e != null) {
-          cache.asMap().remove(key, f);
+          cache.asMap().remove(key, mine);
         }
       });
     }
