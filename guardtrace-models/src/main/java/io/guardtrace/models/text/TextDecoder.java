@@ -120,19 +120,10 @@ public final class TextDecoder implements AutoCloseable {
     return loader;
   }
 
-  /**
-   * A KV cache for this model on {@code manager}: in the compute dtype, except bfloat16 on a CPU, where it is
-   * float32. Attention there runs in float32 (make_ops.py {@code sdpa}), so a bf16 cache was widened in full
-   * at every layer of every decode step (~330 MB of memory traffic per step at 1,800 cached tokens); keys and
-   * values are computed in bf16 and stored exactly, so the results are the same bits.
-   */
+  /** A KV cache for this model on {@code manager}, in the compute dtype. */
   public KvCache newCache(NDManager manager, int capacity) {
-    boolean wide = loader.precision() == TensorLoader.Precision.BFLOAT16
-        && ai.djl.Device.Type.CPU.equals(loader.device().getDeviceType());
-    KvCache.Allocator allocator = wide
-        ? shape -> manager.zeros(shape, DataType.FLOAT32)
-        : shape -> loader.zeros(manager, shape);
-    return new KvCache(allocator, cfg.numLayers(), cfg.numKvHeads(), capacity, cfg.headDim());
+    return new KvCache(shape -> loader.zeros(manager, shape), cfg.numLayers(), cfg.numKvHeads(), capacity,
+        cfg.headDim());
   }
 
   /**
