@@ -148,9 +148,10 @@ final class BenchCommand implements Callable<Integer> {
       o.put("prefillTokensPerSec", round(prompt / (median(prefill) / 1000)));
       o.put("decodeMsPerTokenMedian", round(median(steps)));
       o.put("decodeMsPerTokenP90", round(percentile(steps, 0.9)));
-      double floorMs = engine.weightBytesPerToken() / (median(bandwidth) * 1e6);
+      long weightBytes = engine.weightBytesPerToken();
+      double floorMs = weightBytes / (median(bandwidth) * 1e6);
       o.put("memoryBandwidthGBs", round(median(bandwidth)));
-      o.put("decodeWeightBytes", engine.weightBytesPerToken());
+      o.put("decodeWeightBytes", weightBytes);
       o.put("decodeFloorMs", round(floorMs));
       o.put("decodeVsFloor", round(median(steps) / floorMs));
       o.put("endToEndMs", round(median(total)));

@@ -26,25 +26,8 @@ public final class TextDecoder implements AutoCloseable {
   private final NDArray embed; // (vocab, hidden)
   private final NDArray lmHead; // (vocab, hidden); the embedding when tied
   private final NDArray finalNorm; // (hidden)
-  private final Layer[] layers;
+  private final TorchOps.TensorList[] layers; // each layer's weights, one list per layer
   private final TorchOps ops;
-
-  /** One decoder layer's weights (their order is make_ops.py's {@code decoder_layer} contract). */
-  private record Layer(
-      NDArray inputNorm, // (hidden)
-      NDArray qkvWeight, // ((heads + 2 * kvHeads) * headDim, hidden), possibly packed
-      NDArray qkvBias, // ((heads + 2 * kvHeads) * headDim)
-      NDArray oWeight, // (hidden, heads * headDim), possibly packed
-      NDArray postNorm, // (hidden)
-      NDArray gateUpWeight, // (2 * intermediate, hidden), possibly packed
-      NDArray downWeight, // (hidden, intermediate), possibly packed
-      TorchOps.TensorList all) {
-    Layer(NDArray inputNorm, NDArray qkvWeight, NDArray qkvBias, NDArray oWeight, NDArray postNorm,
-        NDArray gateUpWeight, NDArray downWeight) {
-      this(inputNorm, qkvWeight, qkvBias, oWeight, postNorm, gateUpWeight, downWeight, new TorchOps.TensorList(
-          inputNorm, qkvWeight, qkvBias, oWeight, postNorm, gateUpWeight, downWeight));
-    }
-  }
 
   /** Loads the decoder's weights from {@code store} with {@code loader} (which decides device and dtype). */
   public TextDecoder(TextConfig cfg, WeightStore store, TensorLoader loader) {
@@ -66,7 +49,7 @@ public final class TextDecoder implements AutoCloseable {
           + " and config.json does not tie it to the embedding (tie_word_embeddings is false)");
     }
     finalNorm = loader.loadNorm(store, store.text("norm.weight"), h);
-    layers = new Layer[cfg.numLayers()];
+    layers = new TorchOps.TensorList[cfg.numLayers()];
     for (int i = 0; i < layers.length; i++) {
       String p = "layers." + i + ".";
       NDArray qkvW = loader.loadConcat(store, new String[] {
@@ -78,13 +61,14 @@ public final class TextDecoder implements AutoCloseable {
       NDArray gateUp = loader.loadConcat(store, new String[] {
           store.text(p + "mlp.gate_proj.weight"), store.text(p + "mlp.up_proj.weight")},
           new long[][] {{cfg.intermediateSize(), h}, {cfg.intermediateSize(), h}});
-      layers[i] = new Layer(
-          loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h),
-          loader.forDecoderLinear(qkvW),
-          qkvB,
+      // the order is make_ops.py's decoder_layer contract; the four matrices may be packed for oneDNN
+      layers[i] = new TorchOps.TensorList(
+          loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h), // (hidden)
+          loader.forDecoderLinear(qkvW), // ((heads + 2 * kvHeads) * headDim, hidden)
+          qkvB, // ((heads + 2 * kvHeads) * headDim)
           loader.forDecoderLinear(loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim)),
-          loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h),
-          loader.forDecoderLinear(gateUp),
+          loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h), // (hidden)
+          loader.forDecoderLinear(gateUp), // (2 * intermediate, hidden)
           loader.forDecoderLinear(
               loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize())));
     }
@@ -154,7 +138,9 @@ public final class TextDecoder implements AutoCloseable {
     NDArray mask = length > 1 ? causalMask(x.getManager(), length, start) : null;
     NDArray hidden = x;
     for (int i = 0; i < layers.length; i++) {
-      NDArray next = layer(layers[i], i, hidden, cos, sin, cache, mask);
+      // one TorchScript call per layer (make_ops.py decoder_layer)
+      NDArray next = ops.decoderLayer(hidden, layers[i], cache.keys(i), cache.values(i), start, cos, sin, mask,
+          cfg.rmsNormEps(), cfg.numHeads());
       if (hidden != x) {
         hidden.close();
       }
@@ -178,13 +164,6 @@ public final class TextDecoder implements AutoCloseable {
   public NDArray logits(NDArray hidden) {
     NDArray out = Linear.linear(hidden, lmHead).singletonOrThrow();
     return loader.toFloat32(out);
-  }
-
-  /** One decoder layer in a single TorchScript call (make_ops.py {@code decoder_layer}). */
-  private NDArray layer(Layer w, int index, NDArray x, NDArray cos, NDArray sin, KvCache cache,
-      NDArray mask) {
-    return ops.decoderLayer(x, w.all(), cache.keys(index), cache.values(index), cache.length(), cos, sin, mask,
-        cfg.rmsNormEps(), cfg.numHeads());
   }
 
   /**
@@ -211,8 +190,8 @@ public final class TextDecoder implements AutoCloseable {
 
   @Override
   public void close() {
-    for (Layer layer : layers) {
-      layer.all().close();
+    for (TorchOps.TensorList layer : layers) {
+      layer.close();
     }
     loader.close();
   }

@@ -109,12 +109,7 @@ public final class TorchOps {
     return call("rms_norm", x, weight, eps);
   }
 
-  /** {@code x * cos + rotate_half(x) * sin}. */
-  public NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-    return call("rotate", x, cos, sin);
-  }
-
-  /** {@link #rotate} computed in float32 and cast back (the vision tower's rotary). */
+  /** {@code x * cos + rotate_half(x) * sin} computed in float32 and cast back (the vision tower's rotary). */
   public NDArray rotateF32(NDArray x, NDArray cos, NDArray sin) {
     return call("rotate_f32", x, cos, sin);
   }

@@ -194,11 +194,8 @@ public final class TensorLoader implements AutoCloseable {
     return normed.muli(weight);
   }
 
-  /** {@code x * cos + rotate_half(x) * sin} in the compute dtype (the language model's rotary). */
-  public NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-    if (ops != null) {
-      return ops.rotate(x, cos, sin);
-    }
+  /** {@code x * cos + rotate_half(x) * sin} with DJL's own ops, in float32. */
+  private static NDArray rotateFloat32(NDArray x, NDArray cos, NDArray sin) {
     long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
     NDArray x1 = x.get("..., 0:{}", half);
     NDArray x2 = x.get("..., {}:", half);
@@ -214,7 +211,7 @@ public final class TensorLoader implements AutoCloseable {
 
   /** The rotary computed in float32 and cast back (the vision tower's). */
   public NDArray rotateInFloat32(NDArray x, NDArray cos, NDArray sin) {
-    return ops != null ? ops.rotateF32(x, cos, sin) : rotate(x, cos, sin);
+    return ops != null ? ops.rotateF32(x, cos, sin) : rotateFloat32(x, cos, sin);
   }
 
   /**
