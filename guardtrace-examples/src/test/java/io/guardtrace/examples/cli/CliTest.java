@@ -56,6 +56,31 @@ class CliTest {
   }
 
   @Test
+  void bench_json_reportsDecodeAgainstTheMeasuredBandwidthFloor() throws Exception {
+    Run r = run("bench", "--model", tiny(), "--device", "cpu", "--dtype", "float32", "--prompt-tokens", "64",
+        "--new-tokens", "3", "--runs", "1", "--warmup", "0", "--format", "json");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode o = VerdictJson.JSON.readTree(r.out().strip());
+    // a decode step reads every language-model weight once, the tied head included (the embedding's size)
+    long elements = 0;
+    try (io.guardtrace.models.weights.WeightStore store =
+        io.guardtrace.models.weights.WeightStore.open(Path.of(tiny()))) {
+      for (String name : store.names()) {
+        if (!name.contains("visual.")) {
+          elements += store.info(name).elementCount();
+        }
+      }
+    }
+    assertThat(o.get("decodeWeightBytes").asLong()).isEqualTo(elements * 4);
+    double bandwidth = o.get("memoryBandwidthGBs").asDouble();
+    assertThat(bandwidth).isPositive();
+    double floor = o.get("decodeFloorMs").asDouble();
+    assertThat(floor).isCloseTo(elements * 4 / (bandwidth * 1e6), org.assertj.core.data.Offset.offset(0.01));
+    assertThat(o.get("decodeVsFloor").asDouble()).isCloseTo(o.get("decodeMsPerTokenMedian").asDouble() / floor,
+        org.assertj.core.data.Percentage.withPercentage(2));
+  }
+
+  @Test
   void detect_text_printsLevel(@TempDir Path dir) throws Exception {
     Run r = run("detect", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "2",
         trace(dir, "{\"question\": \"q\", \"thinking\": \"t\", \"answer\": \"a\"}").toString());
