@@ -22,6 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,7 +33,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code guardtrace bench}: times the engine on a synthetic request: load, image preprocessing, vision,
  * prefill, decode per token (median and p90 over every step of every run), end to end, and peak memory.
- * Generation ignores end-of-sequence and runs exactly {@code --new-tokens} steps so runs compare.
+ * Generation ignores end-of-sequence and runs exactly {@code --new-tokens} steps so runs compare. With
+ * {@code --concurrency N} every run sends N requests at once and also reports the generated tokens per second
+ * of all of them together and how many sequences the engine's shared decode steps carried.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmark the engine.")
 final class BenchCommand implements Callable<Integer> {
@@ -76,6 +81,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--format", defaultValue = "text", description = "text or json.")
   String format;
 
+  @Option(names = "--concurrency", defaultValue = "1",
+      description = "Requests run at the same time in each run (each with its own trace text); their decode "
+          + "steps share passes over the weights where the engine batches them.")
+  int concurrency;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -97,36 +107,56 @@ final class BenchCommand implements Callable<Integer> {
       List<PromptPart> empty = new ArrayList<>(parts);
       empty.add(PromptPart.text(QtaPrompt.text("", "", "")));
       int overhead = engine.countPromptTokens(system, empty);
-      parts.add(PromptPart.text(textOfTokens(engine, Math.max(1, promptTokens - overhead))));
+      if (concurrency < 1) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--concurrency must be at least 1");
+      }
+      String text = textOfTokens(engine, Math.max(1, promptTokens - overhead));
+      // concurrent requests differ in their first word, so none can be served from another's work
+      List<List<PromptPart>> requests = new ArrayList<>();
+      for (int c = 0; c < concurrency; c++) {
+        List<PromptPart> own = new ArrayList<>(parts);
+        own.add(PromptPart.text(c == 0 ? text : "request " + c + " " + text));
+        requests.add(own);
+      }
+      parts.add(PromptPart.text(text));
       int prompt = engine.countPromptTokens(system, parts);
+      ExecutorService callers = Executors.newFixedThreadPool(concurrency, task -> {
+        Thread t = new Thread(task, "bench-request");
+        t.setDaemon(true);
+        return t;
+      });
       List<Double> pre = new ArrayList<>();
       List<Double> vision = new ArrayList<>();
       List<Double> prefill = new ArrayList<>();
       List<Double> total = new ArrayList<>();
       List<Double> steps = new ArrayList<>();
       List<Double> bandwidth = new ArrayList<>();
+      List<Double> throughput = new ArrayList<>();
+      var batcher = engine.decodeBatcher();
+      long sharedBefore = batcher != null ? batcher.sharedSteps() : 0;
+      long sequencesBefore = batcher != null ? batcher.sequencesInSharedSteps() : 0;
       for (int r = 0; r < warmup + runs; r++) {
-        long[] last = {0};
-        List<Double> runSteps = new ArrayList<>();
-        EngineRequest req = new EngineRequest(system, parts, newTokens, true, (id, piece) -> {
-          long now = System.nanoTime();
-          if (last[0] != 0) {
-            runSteps.add((now - last[0]) / 1e6);
-          }
-          last[0] = now;
-        }, EngineRequest.Cancellation.NEVER);
+        List<CompletableFuture<Timed>> running = new ArrayList<>();
         long s = System.nanoTime();
-        EngineResult res = engine.generate(req);
+        for (List<PromptPart> own : requests) {
+          running.add(CompletableFuture.supplyAsync(() -> timed(engine, system, own), callers));
+        }
+        List<Timed> done = running.stream().map(CompletableFuture::join).toList();
         double e2e = (System.nanoTime() - s) / 1e6;
-        spec.commandLine().getErr().printf(Locale.ROOT, "run %d%s: prefill %.0f ms, steps %s%n", r,
-            r < warmup ? " (warm-up)" : "", res.prefillNanos() / 1e6,
-            runSteps.stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
+        for (Timed t : done) {
+          spec.commandLine().getErr().printf(Locale.ROOT, "run %d%s: prefill %.0f ms, steps %s%n", r,
+              r < warmup ? " (warm-up)" : "", t.result.prefillNanos() / 1e6,
+              t.steps.stream().map(v -> String.format(Locale.ROOT, "%.0f", v)).toList());
+        }
         if (r >= warmup) {
-          pre.add(res.preprocessNanos() / 1e6);
-          vision.add(res.visionNanos() / 1e6);
-          prefill.add(res.prefillNanos() / 1e6);
+          for (Timed t : done) {
+            pre.add(t.result.preprocessNanos() / 1e6);
+            vision.add(t.result.visionNanos() / 1e6);
+            prefill.add(t.result.prefillNanos() / 1e6);
+            steps.addAll(t.steps);
+          }
           total.add(e2e);
-          steps.addAll(runSteps);
+          throughput.add(concurrency * (double) newTokens / (e2e / 1000));
           // measured after every run: on a shared machine the bandwidth moves, and the ratio is what compares
           bandwidth.add(MemoryBandwidth.measureGbPerSecond(engine.device()));
         }
@@ -141,6 +171,12 @@ final class BenchCommand implements Callable<Integer> {
       o.put("newTokens", newTokens);
       o.put("runs", runs);
       o.put("prefixCache", !noPrefixCache);
+      o.put("concurrency", concurrency);
+      o.put("decodeBatchSize", engine.decodeBatchSize());
+      long shared = batcher != null ? batcher.sharedSteps() - sharedBefore : 0;
+      o.put("sharedDecodeSteps", shared);
+      o.put("meanSharedBatch",
+          shared == 0 ? 0 : round((batcher.sequencesInSharedSteps() - sequencesBefore) / (double) shared));
       o.put("loadMs", round(loadMs));
       o.put("preprocessMs", round(median(pre)));
       o.put("visionMs", round(median(vision)));
@@ -155,6 +191,7 @@ final class BenchCommand implements Callable<Integer> {
       o.put("decodeFloorMs", round(floorMs));
       o.put("decodeVsFloor", round(median(steps) / floorMs));
       o.put("endToEndMs", round(median(total)));
+      o.put("generatedTokensPerSec", round(median(throughput)));
       o.put("peakHeapMb", round(peakHeapMb()));
       o.put("peakRssMb", round(peakRssMb()));
       if (format.equals("json")) {
@@ -163,8 +200,25 @@ final class BenchCommand implements Callable<Integer> {
         o.fields().forEachRemaining(e -> out.printf(Locale.ROOT, "%-24s %s%n", e.getKey(), e.getValue().asText()));
       }
       out.flush();
+      callers.shutdown();
     }
     return ExitCodes.OK;
+  }
+
+  /** A request's result and the times between its generated tokens. */
+  private record Timed(EngineResult result, List<Double> steps) {}
+
+  private Timed timed(Qwen25VlEngine engine, String system, List<PromptPart> parts) {
+    long[] last = {0};
+    List<Double> steps = new ArrayList<>();
+    EngineRequest req = new EngineRequest(system, parts, newTokens, true, (id, piece) -> {
+      long now = System.nanoTime();
+      if (last[0] != 0) {
+        steps.add((now - last[0]) / 1e6);
+      }
+      last[0] = now;
+    }, EngineRequest.Cancellation.NEVER);
+    return new Timed(engine.generate(req), steps);
   }
 
   /** Text of exactly {@code n} tokens (ordinary English, so merges are realistic). */

@@ -13,6 +13,7 @@ import io.guardtrace.PromptTooLongException;
 import io.guardtrace.models.config.GenerationSettings;
 import io.guardtrace.models.config.ModelConfig;
 import io.guardtrace.models.text.ChatPrompt;
+import io.guardtrace.models.text.DecodeBatcher;
 import io.guardtrace.models.text.Generator;
 import io.guardtrace.models.text.KvCache;
 import io.guardtrace.models.text.QwenTokenizer;
@@ -51,6 +52,7 @@ public final class Qwen25VlEngine implements Engine {
   private final WeightStore store;
   private final TextDecoder decoder;
   private final Generator generator;
+  private final @Nullable DecodeBatcher batcher;
   private final VisionPath vision;
   private final String identity;
   private final Device device;
@@ -60,15 +62,16 @@ public final class Qwen25VlEngine implements Engine {
   private volatile boolean closed;
 
   private Qwen25VlEngine(Path dir, ModelConfig config, GenerationSettings generation, QwenTokenizer tokenizer,
-      WeightStore store, TextDecoder decoder, VisionPath vision, String identity, Device device,
-      boolean prefixCache) {
+      WeightStore store, TextDecoder decoder, @Nullable DecodeBatcher batcher, VisionPath vision, String identity,
+      Device device, boolean prefixCache) {
     this.dir = dir;
     this.config = config;
     this.generation = generation;
     this.tokenizer = tokenizer;
     this.store = store;
     this.decoder = decoder;
-    this.generator = new Generator(decoder);
+    this.batcher = batcher;
+    this.generator = new Generator(decoder, batcher);
     this.prefixCache = prefixCache ? new PrefixCache(device, decoder, generator) : null;
     this.vision = vision;
     this.identity = identity;
@@ -99,18 +102,23 @@ public final class Qwen25VlEngine implements Engine {
     QwenTokenizer tokenizer = QwenTokenizer.load(dir.resolve("tokenizer.json"));
     WeightStore store = null;
     TextDecoder decoder = null;
+    DecodeBatcher batcher = null;
     try {
       requireTokenizerMatches(tokenizer, config);
       store = WeightStore.open(dir);
       TensorLoader textLoader = new TensorLoader(device, precision);
       decoder = new TextDecoder(config.text(), store, textLoader);
       textLoader.finishLoading();
+      batcher = DecodeBatcher.create(decoder, decodeBatchSetting());
       VisionPath vision = VisionPath.open(dir, config, store, device, precision, options);
       String identity = "qwen2_5_vl:" + dir.toAbsolutePath().normalize() + ":" + precision + ":"
           + vision.identity();
-      return new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, vision, identity, device,
-          options.prefixCache());
+      return new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, batcher, vision, identity,
+          device, options.prefixCache());
     } catch (RuntimeException e) {
+      if (batcher != null) {
+        batcher.close();
+      }
       if (decoder != null) {
         decoder.close();
       }
@@ -170,6 +178,33 @@ public final class Qwen25VlEngine implements Engine {
   /** The device the model runs on. */
   public Device device() {
     return device;
+  }
+
+  /**
+   * The most concurrent generations whose decode steps run as one pass over the weights, or 1 where each
+   * runs alone: batching is off ({@code -Dguardtrace.decodeBatch=1}) or not bit-identical to single steps on
+   * this machine and precision ({@link DecodeBatcher}).
+   */
+  public int decodeBatchSize() {
+    return batcher != null ? batcher.maxBatch() : 1;
+  }
+
+  /** The decode batcher, when batching is on (statistics for benchmarks and tests). */
+  public @Nullable DecodeBatcher decodeBatcher() {
+    return batcher;
+  }
+
+  /**
+   * {@code -Dguardtrace.decodeBatch=N}: the most sequences per batched decode step (default 8; 1 turns
+   * batching off).
+   */
+  private static int decodeBatchSetting() {
+    String value = System.getProperty("guardtrace.decodeBatch", "8");
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new ModelLoadException("-Dguardtrace.decodeBatch must be a whole number, was '" + value + "'");
+    }
   }
 
   /** Bytes of weights a decode step reads (see {@link TextDecoder#weightBytesPerToken}). */
@@ -371,6 +406,9 @@ public final class Qwen25VlEngine implements Engine {
         prefixCache.close();
       }
       vision.close();
+      if (batcher != null) {
+        batcher.close();
+      }
       decoder.close();
       store.close();
       tokenizer.close();

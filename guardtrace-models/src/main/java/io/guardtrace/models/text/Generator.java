@@ -22,10 +22,20 @@ import org.jspecify.annotations.Nullable;
 public final class Generator {
   private final TextDecoder decoder;
   private final MRope rope;
+  private final @Nullable DecodeBatcher batcher;
 
-  /** A generator over {@code decoder}. */
+  /** A generator over {@code decoder} that runs every step itself. */
   public Generator(TextDecoder decoder) {
+    this(decoder, null);
+  }
+
+  /**
+   * A generator over {@code decoder} whose single-token steps go through {@code batcher} (when non-null), to
+   * be run together with those of other concurrent generations.
+   */
+  public Generator(TextDecoder decoder, @Nullable DecodeBatcher batcher) {
     this.decoder = decoder;
+    this.batcher = batcher;
     var c = decoder.config();
     this.rope = new MRope(c.headDim(), c.ropeTheta(), c.mropeSection());
   }
@@ -147,25 +157,32 @@ public final class Generator {
       NDArray logits = step(m, tail, cos, sin, rest, cache);
       float[] cos1 = new float[hd];
       float[] sin1 = new float[hd];
-      for (int stepIndex = 0; stepIndex < maxNewTokens; stepIndex++) {
-        int next = choose(logits, seen, (float) penalty);
-        out.add(next);
-        final NDManager fm = m;
-        LookAhead la = (tokens, probes) -> lookAhead(fm, cache, positions.ropeDelta(), tokens, probes);
-        boolean go = listener.onStep(stepIndex, next, logits, la);
-        logits.close();
-        if (!go || (!ignoreEos && eos.contains(next)) || stepIndex == maxNewTokens - 1) {
-          break;
+      if (batcher != null) {
+        batcher.enter();
+      }
+      try {
+        for (int stepIndex = 0; stepIndex < maxNewTokens; stepIndex++) {
+          int next = choose(logits, seen, (float) penalty);
+          out.add(next);
+          final NDManager fm = m;
+          LookAhead la = (tokens, probes) -> lookAhead(fm, cache, positions.ropeDelta(), tokens, probes);
+          boolean go = listener.onStep(stepIndex, next, logits, la);
+          logits.close();
+          if (!go || (!ignoreEos && eos.contains(next)) || stepIndex == maxNewTokens - 1) {
+            break;
+          }
+          if (cancelled.get()) {
+            throw new GuardTraceCancelledException("generation cancelled after " + out.size() + " tokens");
+          }
+          if (seen != null) {
+            seen.set(new NDIndex("{}", next), 1f);
+          }
+          rope.tables(cache.length() + positions.ropeDelta(), cos1, sin1);
+          logits = decodeStep(m, next, cos1, sin1, cache);
         }
-        if (cancelled.get()) {
-          throw new GuardTraceCancelledException("generation cancelled after " + out.size() + " tokens");
-        }
-        if (seen != null) {
-          seen.set(new NDIndex("{}", next), 1f);
-        }
-        rope.tables(cache.length() + positions.ropeDelta(), cos1, sin1);
-        try (NDArray x = decoder.embed(m, new long[] {next})) {
-          logits = step(m, x, cos1, sin1, 1, cache);
+      } finally {
+        if (batcher != null) {
+          batcher.leave();
         }
       }
     } finally {
@@ -178,9 +195,31 @@ public final class Generator {
 
   /** Runs the decoder on {@code x} and returns float32 logits of the last position, {@code (vocab)}. */
   private NDArray step(NDManager m, NDArray x, float[] cos, float[] sin, int length, KvCache cache) {
+    return lastLogits(decoder, m, x, cos, sin, length, cache);
+  }
+
+  /**
+   * Feeds one token: through the batcher when there is one (the step may then run together with other
+   * generations' steps, with bit-identical results), else directly.
+   */
+  private NDArray decodeStep(NDManager m, long token, float[] cos, float[] sin, KvCache cache) {
+    if (batcher != null) {
+      return batcher.step(m, token, cos, sin, cache);
+    }
+    try (NDArray x = decoder.embed(m, new long[] {token})) {
+      return step(m, x, cos, sin, 1, cache);
+    }
+  }
+
+  /**
+   * Runs {@code decoder} on {@code x} ({@code (length, hidden)}) with rotary tables {@code (length * headDim)}
+   * and returns float32 logits of the last position, {@code (vocab)}, on {@code m}.
+   */
+  static NDArray lastLogits(TextDecoder decoder, NDManager m, NDArray x, float[] cos, float[] sin, int length,
+      KvCache cache) {
     try (NDScope scope = new NDScope()) {
-      NDArray cosA = table(m, cos, length);
-      NDArray sinA = table(m, sin, length);
+      NDArray cosA = table(decoder, m, cos, length);
+      NDArray sinA = table(decoder, m, sin, length);
       NDArray hidden = decoder.forward(x, cosA, sinA, cache, null);
       NDArray logits = decoder.logits(hidden.get("{}:", length - 1)).reshape(-1);
       NDScope.unregister(logits);
@@ -207,7 +246,7 @@ public final class Generator {
     KvCache cache = decoder.newCache(manager, n);
     try (NDScope scope = new NDScope()) {
       NDScope.unregister(cache.arrays());
-      decoder.forward(embeds, table(manager, cos, n), table(manager, sin, n), cache, null);
+      decoder.forward(embeds, table(decoder, manager, cos, n), table(decoder, manager, sin, n), cache, null);
     }
     return cache;
   }
@@ -222,8 +261,7 @@ public final class Generator {
       for (int i = 0; i < tokens.length && cache.length() < cache.capacity(); i++) {
         rope.tables(cache.length() + ropeDelta, cos, sin);
         try (NDScope scope = new NDScope()) {
-          NDArray x = decoder.embed(m, new long[] {tokens[i]});
-          NDArray logits = step(m, x, cos, sin, 1, cache);
+          NDArray logits = decodeStep(m, tokens[i], cos, sin, cache);
           out[i] = logits.softmax(-1).getFloat(probes[i]);
           logits.close();
         }
@@ -235,7 +273,7 @@ public final class Generator {
   }
 
   /** A rotary table {@code (length, headDim)} in the compute dtype (the reference casts cos/sin to it). */
-  private NDArray table(NDManager m, float[] values, int length) {
+  private static NDArray table(TextDecoder decoder, NDManager m, float[] values, int length) {
     return decoder.loader().toCompute(m.create(values, new Shape(length, decoder.config().headDim())));
   }
 

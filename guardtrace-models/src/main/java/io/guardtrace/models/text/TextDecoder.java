@@ -94,6 +94,23 @@ public final class TextDecoder implements AutoCloseable {
     return params * (loader.precision() == TensorLoader.Precision.BFLOAT16 ? 2 : 4);
   }
 
+  /** Layer {@code i}'s weights as handed to the fused layer (for {@link DecodeBatchProbe}). */
+  TorchOps.TensorList layer(int i) {
+    return layers[i];
+  }
+
+  /** The TorchScript helpers the layers run on. */
+  TorchOps ops() {
+    return ops;
+  }
+
+  /** Final norm and output head: float32 logits {@code (L, vocab)} of the last layer's output {@code (L, hidden)}. */
+  NDArray head(NDArray hidden) {
+    try (NDArray normed = loader.rmsNorm(hidden, finalNorm, (float) cfg.rmsNormEps())) {
+      return logits(normed);
+    }
+  }
+
   /** The data type activations are computed in. */
   public DataType computeType() {
     return loader.computeType();
@@ -152,6 +169,51 @@ public final class TextDecoder implements AutoCloseable {
     cache.advance(length);
     if (mask != null) {
       mask.close();
+    }
+    NDArray out = loader.rmsNorm(hidden, finalNorm, (float) cfg.rmsNormEps());
+    if (hidden != x) {
+      hidden.close();
+    }
+    return out;
+  }
+
+  /**
+   * One new token of each of {@code caches.length} independent sequences in one pass over the weights: row
+   * {@code i} of {@code x} ({@code (n, hidden)}) is sequence i's next token at position
+   * {@code caches[i].length()}; its key and value are written into {@code caches[i]}, which then advances by
+   * one. Returns the final-normed hidden states {@code (n, hidden)}. Whether a row comes out bit-identical to
+   * {@link #forward} of that token alone depends on the kernels; {@link DecodeBatcher} checks it before using
+   * this.
+   *
+   * @param cos rotary cosines {@code (n, headDim)} in the compute dtype, row i at sequence i's position
+   */
+  public NDArray forwardBatch(NDArray x, NDArray cos, NDArray sin, KvCache[] caches) {
+    int n = Math.toIntExact(x.getShape().get(0));
+    if (n != caches.length) {
+      throw new IllegalArgumentException(n + " rows for " + caches.length + " caches");
+    }
+    long[] starts = new long[n];
+    for (int j = 0; j < n; j++) {
+      caches[j].checkRoom(1);
+      starts[j] = caches[j].length();
+    }
+    NDArray[] keys = new NDArray[n];
+    NDArray[] values = new NDArray[n];
+    NDArray hidden = x;
+    for (int i = 0; i < layers.length; i++) {
+      for (int j = 0; j < n; j++) {
+        keys[j] = caches[j].keys(i);
+        values[j] = caches[j].values(i);
+      }
+      NDArray next = ops.decoderLayerBatch(hidden, layers[i], keys, values, starts, cos, sin, cfg.rmsNormEps(),
+          cfg.numHeads());
+      if (hidden != x) {
+        hidden.close();
+      }
+      hidden = next;
+    }
+    for (KvCache c : caches) {
+      c.advance(1);
     }
     NDArray out = loader.rmsNorm(hidden, finalNorm, (float) cfg.rmsNormEps());
     if (hidden != x) {

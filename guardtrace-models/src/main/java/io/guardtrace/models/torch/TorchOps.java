@@ -189,4 +189,35 @@ public final class TorchOps {
       }
     }
   }
+  /**
+   * One decoder layer for one new token of each of several independent sequences (make_ops.py
+   * {@code decoder_layer_batch}): the weights are read once for all rows, row {@code i} writes its key and
+   * value into {@code keyCaches[i]} / {@code valueCaches[i]} at {@code starts[i]} and attends to that cache
+   * alone.
+   *
+   * @param x {@code (n, hidden)}
+   * @param cos rotary cosines {@code (n, headDim)}, row i at sequence i's position
+   */
+  public NDArray decoderLayerBatch(NDArray x, TensorList weights, NDArray[] keyCaches, NDArray[] valueCaches,
+      long[] starts, NDArray cos, NDArray sin, double eps, int heads) {
+    PtNDArray[] keys = new PtNDArray[keyCaches.length];
+    PtNDArray[] values = new PtNDArray[valueCaches.length];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = (PtNDArray) keyCaches[i];
+      values[i] = (PtNDArray) valueCaches[i];
+    }
+    IValue[] args = {
+        IValue.from((PtNDArray) x), null, IValue.listFrom(keys), IValue.listFrom(values), IValue.listFrom(starts),
+        IValue.from((PtNDArray) cos), IValue.from((PtNDArray) sin), IValue.from(eps), IValue.from((long) heads)};
+    args[1] = weights.value;
+    try (IValue out = IValueUtils.runMethod(module, "decoder_layer_batch", args)) {
+      return out.toTensor((PtNDManager) x.getManager());
+    } finally {
+      for (int i = 0; i < args.length; i++) {
+        if (i != 1) {
+          args[i].close();
+        }
+      }
+    }
+  }
 }
