@@ -27,8 +27,8 @@ import org.jspecify.annotations.Nullable;
  * submits each single-token step with {@link #step} and waits for it, and {@linkplain #leave() leaves} when
  * done. The worker takes the first waiting step, then gathers the others' for up to {@link #GATHER_MILLIS}
  * (never longer than it takes every entered generation to arrive), so two generations do not fall into
- * alternating single steps. A lone generation never waits: one entered generation runs alone at once, through
- * exactly {@link TextDecoder#forward}.
+ * alternating single steps. A lone generation is not handed to the worker at all: its steps run on its own
+ * thread through exactly {@link TextDecoder#forward}, as without a batcher.
  *
  * <p>Only built where {@link DecodeBatchProbe} found batched rows bit-identical to single steps on this
  * machine (see {@link #create}), so a verdict does not depend on what else is running.
@@ -103,8 +103,19 @@ public final class DecodeBatcher implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("decode batcher is closed");
     }
+    if (decoding.get() <= 1) {
+      // nobody to share with: run on the caller's thread, exactly as without a batcher (no hand-off)
+      try (NDArray x = decoder.embed(target, new long[] {token})) {
+        return Generator.lastLogits(decoder, target, x, cos, sin, 1, cache);
+      }
+    }
     CompletableFuture<NDArray> result = new CompletableFuture<>();
-    queue.add(new Pending(token, cos, sin, cache, target, result));
+    Pending pending = new Pending(token, cos, sin, cache, target, result);
+    queue.add(pending);
+    if (closed && queue.remove(pending)) {
+      // closed while adding: the worker may already have drained the queue for the last time
+      throw new IllegalStateException("decode batcher is closed");
+    }
     try {
       return result.join();
     } catch (CompletionException e) {
