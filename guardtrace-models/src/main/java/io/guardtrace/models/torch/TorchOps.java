@@ -178,17 +178,9 @@ public final class TorchOps {
         IValue.from((long) start), IValue.from((PtNDArray) cos), IValue.from((PtNDArray) sin),
         IValue.from((PtNDArray) (mask != null ? mask : x)), IValue.from(mask != null), IValue.from(eps),
         IValue.from((long) heads)};
-    args[1] = weights.value;
-    try (IValue out = IValueUtils.runMethod(module, "decoder_layer", args)) {
-      return out.toTensor((PtNDManager) x.getManager());
-    } finally {
-      for (int i = 0; i < args.length; i++) {
-        if (i != 1) {
-          args[i].close();
-        }
-      }
-    }
+    return runLayer("decoder_layer", args, weights, x);
   }
+
   /**
    * One decoder layer for one new token of each of several independent sequences (make_ops.py
    * {@code decoder_layer_batch}): the weights are read once for all rows, row {@code i} writes its key and
@@ -209,8 +201,16 @@ public final class TorchOps {
     IValue[] args = {
         IValue.from((PtNDArray) x), null, IValue.listFrom(keys), IValue.listFrom(values), IValue.listFrom(starts),
         IValue.from((PtNDArray) cos), IValue.from((PtNDArray) sin), IValue.from(eps), IValue.from((long) heads)};
+    return runLayer("decoder_layer_batch", args, weights, x);
+  }
+
+  /**
+   * Runs a layer method whose second argument is the layer's weight list: {@code args[1]} is filled with it,
+   * every other argument is closed afterwards (the list lives as long as the layer).
+   */
+  private NDArray runLayer(String method, IValue[] args, TensorList weights, NDArray x) {
     args[1] = weights.value;
-    try (IValue out = IValueUtils.runMethod(module, "decoder_layer_batch", args)) {
+    try (IValue out = IValueUtils.runMethod(module, method, args)) {
       return out.toTensor((PtNDManager) x.getManager());
     } finally {
       for (int i = 0; i < args.length; i++) {

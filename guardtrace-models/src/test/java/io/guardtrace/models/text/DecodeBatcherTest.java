@@ -217,24 +217,17 @@ class DecodeBatcherTest {
       ExecutorService pool = Executors.newFixedThreadPool(2);
       CyclicBarrier start = new CyclicBarrier(2);
       try {
-        Future<float[]> ok = pool.submit(() -> {
+        java.util.function.Function<KvCache, Future<float[]>> stepOn = cache -> pool.submit(() -> {
           batcher.enter();
           try (NDManager own = m.newSubManager()) {
-            start.await();
-            return batcher.step(own, 42, cos.clone(), sin.clone(), roomy).toFloatArray();
+            start.await(); // both have entered: the steps go to the batcher's worker together
+            return batcher.step(own, 42, cos.clone(), sin.clone(), cache).toFloatArray();
           } finally {
             batcher.leave();
           }
         });
-        Future<float[]> failing = pool.submit(() -> {
-          batcher.enter();
-          try (NDManager own = m.newSubManager()) {
-            start.await();
-            return batcher.step(own, 42, cos.clone(), sin.clone(), full).toFloatArray();
-          } finally {
-            batcher.leave();
-          }
-        });
+        Future<float[]> ok = stepOn.apply(roomy);
+        Future<float[]> failing = stepOn.apply(full);
         assertThat(ok.get(60, TimeUnit.SECONDS)).containsExactly(expected);
         assertThat(roomy.length()).isEqualTo(reference.length());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.get(60, TimeUnit.SECONDS))
