@@ -89,6 +89,9 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
+    if (concurrency < 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--concurrency must be at least 1");
+    }
     long t0 = System.nanoTime();
     EngineOptions options = new EngineOptions(model, device, dtype, null, null,
         EngineOptions.DEFAULT_MAX_DECODED_PIXELS, threads, !noPrefixCache);
@@ -107,9 +110,6 @@ final class BenchCommand implements Callable<Integer> {
       List<PromptPart> empty = new ArrayList<>(parts);
       empty.add(PromptPart.text(QtaPrompt.text("", "", "")));
       int overhead = engine.countPromptTokens(system, empty);
-      if (concurrency < 1) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--concurrency must be at least 1");
-      }
       String text = textOfTokens(engine, Math.max(1, promptTokens - overhead));
       // concurrent requests differ in their first word, so none can be served from another's work
       List<List<PromptPart>> requests = new ArrayList<>();

@@ -81,6 +81,31 @@ class CliTest {
   }
 
   @Test
+  void bench_concurrency_runsTheRequestsTogether_andReportsTheirSharedSteps() throws Exception {
+    int requests = 3;
+    int newTokens = 6;
+    Run r = run("bench", "--model", tiny(), "--device", "cpu", "--dtype", "bfloat16", "--prompt-tokens", "64",
+        "--new-tokens", String.valueOf(newTokens), "--runs", "1", "--warmup", "0", "--concurrency",
+        String.valueOf(requests), "--format", "json");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonNode o = VerdictJson.JSON.readTree(r.out().strip());
+    assertThat(o.get("concurrency").asInt()).isEqualTo(requests);
+    // every request printed its own step times: one line per request and run
+    assertThat(r.err().lines().filter(l -> l.startsWith("run 0:"))).hasSize(requests);
+    assertThat(o.get("generatedTokensPerSec").asDouble())
+        .isCloseTo(requests * newTokens / (o.get("endToEndMs").asDouble() / 1000),
+            org.assertj.core.data.Percentage.withPercentage(2));
+    if (o.get("decodeBatchSize").asInt() > 1) {
+      // this machine batches bf16 decode steps: the three requests' steps were shared
+      assertThat(o.get("sharedDecodeSteps").asLong()).isPositive();
+      assertThat(o.get("meanSharedBatch").asDouble()).isBetween(2.0, (double) requests);
+    } else {
+      assertThat(o.get("sharedDecodeSteps").asLong()).isZero();
+    }
+    assertThat(run("bench", "--model", tiny(), "--concurrency", "0").code()).isEqualTo(2);
+  }
+
+  @Test
   void detect_text_printsLevel(@TempDir Path dir) throws Exception {
     Run r = run("detect", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "2",
         trace(dir, "{\"question\": \"q\", \"thinking\": \"t\", \"answer\": \"a\"}").toString());
