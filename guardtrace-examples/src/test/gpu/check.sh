@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU check for guardtrace, for a machine with an NVIDIA GPU (see docs/gpu.md). Runs in well under 8 minutes:
-#   1. the parity tests on the GPU in float32 (and the bfloat16 parity test),
+#   1. the parity tests on the GPU in float32 (and the bfloat16 parity test), and whether shared decode steps
+#      are bit-identical to single ones there (DecodeBatcherTest, ConcurrentDecodeTest),
 #   2. `guardtrace bench` on a synthetic full-size 3B checkpoint generated on the spot,
 # and prints one short table last.
 #
@@ -18,7 +19,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | 
 echo "== parity tests on gpu"
 mvn -B -ntp -o -q install -DskipTests
 mvn -B -ntp -o -pl guardtrace-models surefire:test -Dguardtrace.test.device=gpu \
-  -Dtest='TextParityTest,BatchLeftPadTest,VisionParityTest,ImageParityTest,EngineTextTest,Bf16ParityTest' \
+  -Dtest='TextParityTest,BatchLeftPadTest,VisionParityTest,ImageParityTest,EngineTextTest,Bf16ParityTest,DecodeBatcherTest,ConcurrentDecodeTest' \
   -Dsurefire.failIfNoSpecifiedTests=false 2>&1 | tee "$OUT/parity.log" | grep -E "rel err|Tests run|FAIL" || true
 
 echo "== bench on a synthetic 3B checkpoint"
@@ -38,6 +39,6 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 print(f"{d['dtype']:9} load {d['loadMs']:8.0f} ms  vision {d['visionMs']:7.1f} ms  prefill {d['prefillMs']:7.1f} ms "
       f"({d['prefillTokensPerSec']:.0f} tok/s)  decode {d['decodeMsPerTokenMedian']:6.2f} ms/tok (p90 "
-      f"{d['decodeMsPerTokenP90']:.2f})  e2e {d['endToEndMs']:8.0f} ms")
+      f"{d['decodeMsPerTokenP90']:.2f})  e2e {d['endToEndMs']:8.0f} ms  shared decode batch {d['decodeBatchSize']}")
 PY
 done
