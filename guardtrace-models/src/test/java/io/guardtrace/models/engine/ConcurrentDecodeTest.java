@@ -25,10 +25,14 @@ import org.junit.jupiter.api.Test;
 class ConcurrentDecodeTest {
 
   static EngineRequest request(int i) {
+    return request(i, EngineRequest.TokenListener.NONE);
+  }
+
+  static EngineRequest request(int i, EngineRequest.TokenListener listener) {
     String text = "Question: how do I handle case " + i + " of the rollout? Thinking: the user asks about case "
         + i + ", " + "which needs care. ".repeat(1 + i % 3) + "Answer: do it in step " + (i * 7 % 11) + ".";
     return new EngineRequest("You audit reasoning traces.", List.of(PromptPart.text(text)), 10 + i % 3, true,
-        EngineRequest.TokenListener.NONE, EngineRequest.Cancellation.NEVER);
+        listener, EngineRequest.Cancellation.NEVER);
   }
 
   @Test
@@ -51,9 +55,21 @@ class ConcurrentDecodeTest {
         for (int t = 0; t < threads; t++) {
           int first = t * perThread;
           running.add(pool.submit(() -> {
-            start.await();
             List<EngineResult> mine = new ArrayList<>();
-            for (int k = 0; k < perThread; k++) {
+            // the first requests wait at their first token (past prefill, decoding) for each other, so their
+            // later steps are pending together however the threads are scheduled
+            boolean[] met = {false};
+            mine.add(engine.generate(request(first, (id, piece) -> {
+              if (!met[0]) {
+                met[0] = true;
+                try {
+                  start.await(60, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }
+            })));
+            for (int k = 1; k < perThread; k++) {
               mine.add(engine.generate(request(first + k)));
             }
             return mine;

@@ -175,9 +175,14 @@ class DecodeBatcherTest {
         List<Future<List<Integer>>> got = new ArrayList<>();
         for (long[] p : prompts) {
           got.add(pool.submit(() -> {
-            start.await();
             try (NDManager own = m.newSubManager()) {
-              return generate(shared, decoder, own, p, newTokens);
+              // every generation waits at its first token (past its prefill, entered in the batcher) for the
+              // others, so their later steps are pending together however the threads are scheduled
+              return generate(shared, decoder, own, p, newTokens, step -> {
+                if (step == 0) {
+                  await(start);
+                }
+              });
             }
           }));
         }
@@ -239,9 +244,25 @@ class DecodeBatcherTest {
   }
 
   private static List<Integer> generate(Generator g, TextDecoder decoder, NDManager m, long[] ids, int newTokens) {
+    return generate(g, decoder, m, ids, newTokens, step -> {});
+  }
+
+  private static List<Integer> generate(Generator g, TextDecoder decoder, NDManager m, long[] ids, int newTokens,
+      java.util.function.IntConsumer onStep) {
     try (NDArray embeds = decoder.embed(m, ids)) {
       return g.generate(m, embeds, ids, textPositions(ids.length), newTokens, Set.of(), true, 1.0,
-          (step, token, logits, lookAhead) -> true, () -> false);
+          (step, token, logits, lookAhead) -> {
+            onStep.accept(step);
+            return true;
+          }, () -> false);
+    }
+  }
+
+  static void await(CyclicBarrier barrier) {
+    try {
+      barrier.await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 }
