@@ -105,9 +105,7 @@ public final class DecodeBatcher implements AutoCloseable {
     }
     if (decoding.get() <= 1) {
       // nobody to share with: run on the caller's thread, exactly as without a batcher (no hand-off)
-      try (NDArray x = decoder.embed(target, new long[] {token})) {
-        return Generator.lastLogits(decoder, target, x, cos, sin, 1, cache);
-      }
+      return Generator.tokenLogits(decoder, target, token, cos, sin, cache);
     }
     CompletableFuture<NDArray> result = new CompletableFuture<>();
     Pending pending = new Pending(token, cos, sin, cache, target, result);
@@ -218,12 +216,7 @@ public final class DecodeBatcher implements AutoCloseable {
 
   /** One sequence's step, exactly as {@link Generator} runs it without a batcher. */
   private void runAlone(Pending p) {
-    try (NDManager m = decoder.loader().manager().newSubManager()) {
-      NDArray x = decoder.embed(m, new long[] {p.token});
-      NDArray logits = Generator.lastLogits(decoder, m, x, p.cos, p.sin, 1, p.cache);
-      logits.attach(p.target);
-      p.result.complete(logits);
-    }
+    p.result.complete(Generator.tokenLogits(decoder, p.target, p.token, p.cos, p.sin, p.cache));
   }
 
   private void runTogether(List<Pending> batch) {

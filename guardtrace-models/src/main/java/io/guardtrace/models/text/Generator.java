@@ -206,8 +206,17 @@ public final class Generator {
     if (batcher != null) {
       return batcher.step(m, token, cos, sin, cache);
     }
+    return tokenLogits(decoder, m, token, cos, sin, cache);
+  }
+
+  /**
+   * Feeds one {@code token} at position {@code cache.length()} (rotary tables {@code (headDim)}) and returns
+   * float32 logits of the next token, {@code (vocab)}, on {@code m}: a decode step of one sequence alone.
+   */
+  static NDArray tokenLogits(TextDecoder decoder, NDManager m, long token, float[] cos, float[] sin,
+      KvCache cache) {
     try (NDArray x = decoder.embed(m, new long[] {token})) {
-      return step(m, x, cos, sin, 1, cache);
+      return lastLogits(decoder, m, x, cos, sin, 1, cache);
     }
   }
 
