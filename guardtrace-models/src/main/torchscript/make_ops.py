@@ -12,7 +12,7 @@ Regenerate (offline, from the CPU torch wheel on the development machine):
         guardtrace-models/src/main/resources/io/guardtrace/models/torch/guardtrace_ops.pt
 """
 import sys
-from typing import List, Optional, Union
+from typing import List, Optional, Tuple, Union
 
 import torch
 
@@ -127,23 +127,16 @@ class GuardtraceOps(torch.nn.Module):
         head_dim = key_cache.size(2)
         groups = heads // kv_heads
         total = start + length
-        h = self.rms_norm(x, weights[0], eps)
-        qkv = self.linear(h, weights[1], weights[2])
-        q, k, v = qkv.split([heads * head_dim, kv_heads * head_dim, kv_heads * head_dim], dim=-1)
-        q = self.rotate(q.reshape(length, heads, head_dim).transpose(0, 1), cos, sin)
-        k = self.rotate(k.reshape(length, kv_heads, head_dim).transpose(0, 1), cos, sin)
+        q, k, v = self.rotated_qkv(x, weights, cos, sin, eps, heads, kv_heads, head_dim)
         key_cache.narrow(1, start, length).copy_(k)
-        value_cache.narrow(1, start, length).copy_(v.reshape(length, kv_heads, head_dim).transpose(0, 1))
+        value_cache.narrow(1, start, length).copy_(v)
         keys = key_cache.narrow(1, 0, total)
         values = value_cache.narrow(1, 0, total)
         qg = q.reshape(kv_heads, groups * length, head_dim)
         scale = 1.0 / (head_dim ** 0.5)
         ctx = self.sdpa(qg, keys, values, mask if masked else None, scale)
         ctx = ctx.reshape(heads, length, head_dim).transpose(0, 1).reshape(length, heads * head_dim)
-        x = x + self.linear(ctx, weights[3], None)
-        h = self.rms_norm(x, weights[4], eps)
-        gate, up = self.linear(h, weights[5], None).chunk(2, dim=-1)
-        return x + self.linear(torch.nn.functional.silu(gate) * up, weights[6], None)
+        return self.output_and_mlp(x, ctx, weights, eps)
 
     @torch.jit.export
     def decoder_layer_batch(self, x: torch.Tensor, weights: List[torch.Tensor], key_caches: List[torch.Tensor],
@@ -162,12 +155,7 @@ class GuardtraceOps(torch.nn.Module):
         head_dim = key_caches[0].size(2)
         groups = heads // kv_heads
         scale = 1.0 / (head_dim ** 0.5)
-        h = self.rms_norm(x, weights[0], eps)
-        qkv = self.linear(h, weights[1], weights[2])
-        q, k, v = qkv.split([heads * head_dim, kv_heads * head_dim, kv_heads * head_dim], dim=-1)
-        q = self.rotate(q.reshape(n, heads, head_dim).transpose(0, 1), cos, sin)
-        k = self.rotate(k.reshape(n, kv_heads, head_dim).transpose(0, 1), cos, sin)
-        v = v.reshape(n, kv_heads, head_dim).transpose(0, 1)
+        q, k, v = self.rotated_qkv(x, weights, cos, sin, eps, heads, kv_heads, head_dim)
         rows: List[torch.Tensor] = []
         for i in range(n):
             start = starts[i]
@@ -179,7 +167,25 @@ class GuardtraceOps(torch.nn.Module):
             ctx = self.sdpa(qg, key_cache.narrow(1, 0, start + 1), value_cache.narrow(1, 0, start + 1), None,
                             scale)
             rows.append(ctx.reshape(1, heads * head_dim))
-        ctx = torch.cat(rows, 0)
+        return self.output_and_mlp(x, torch.cat(rows, 0), weights, eps)
+
+    def rotated_qkv(self, x: torch.Tensor, weights: List[torch.Tensor], cos: torch.Tensor, sin: torch.Tensor,
+                    eps: float, heads: int, kv_heads: int,
+                    head_dim: int) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """input_layernorm, the fused q/k/v projection and rotary of x (L, hidden): q (heads, L, headDim),
+        k and v (kvHeads, L, headDim)."""
+        length = x.size(0)
+        h = self.rms_norm(x, weights[0], eps)
+        qkv = self.linear(h, weights[1], weights[2])
+        q, k, v = qkv.split([heads * head_dim, kv_heads * head_dim, kv_heads * head_dim], dim=-1)
+        q = self.rotate(q.reshape(length, heads, head_dim).transpose(0, 1), cos, sin)
+        k = self.rotate(k.reshape(length, kv_heads, head_dim).transpose(0, 1), cos, sin)
+        return q, k, v.reshape(length, kv_heads, head_dim).transpose(0, 1)
+
+    def output_and_mlp(self, x: torch.Tensor, ctx: torch.Tensor, weights: List[torch.Tensor],
+                       eps: float) -> torch.Tensor:
+        """o_proj of the attention context (L, heads * headDim) and its residual, post_attention_layernorm and
+        the SwiGLU MLP with its residual."""
         x = x + self.linear(ctx, weights[3], None)
         h = self.rms_norm(x, weights[4], eps)
         gate, up = self.linear(h, weights[5], None).chunk(2, dim=-1)
