@@ -14,6 +14,11 @@ import java.util.Map;
  * pre-tokenizer split with digits one per token, byte-level mapping, BPE model) with merges for common English
  * words and the Qwen2.5 special tokens, so synthetic checkpoints run the whole pipeline with no download. Its
  * ids mean nothing to a real model.
+ *
+ * <p>The special tokens follow the vocabulary directly, as in Qwen's own tokenizer: Hugging Face tokenizers
+ * (and so transformers and llama.cpp's converter) give an added token that is not in the vocabulary the next
+ * free id after it, whatever id {@code tokenizer.json} declares. To place the specials at Qwen's ids (151643 on)
+ * the vocabulary is filled up to there with placeholder entries that no merge produces.
  */
 public final class ByteLevelTokenizer {
   /** Qwen2.5-VL's added tokens, in their published order. */
@@ -43,7 +48,9 @@ public final class ByteLevelTokenizer {
 
   /**
    * Builds the tokenizer; special tokens get ids from {@code firstSpecialId} on (or right after the vocabulary
-   * when it is negative).
+   * when it is negative), the vocabulary being padded up to it with placeholders.
+   *
+   * @throws IllegalArgumentException when {@code firstSpecialId} is inside the generated vocabulary
    */
   public static ByteLevelTokenizer build(int firstSpecialId) {
     String[] byteToChar = bytesToUnicode();
@@ -67,7 +74,15 @@ public final class ByteLevelTokenizer {
         }
       }
     }
-    int id = firstSpecialId >= 0 ? firstSpecialId : vocab.size();
+    if (firstSpecialId >= 0 && firstSpecialId < vocab.size()) {
+      throw new IllegalArgumentException("special tokens at " + firstSpecialId + " would overlap the "
+          + vocab.size() + " generated vocabulary entries");
+    }
+    while (vocab.size() < firstSpecialId) {
+      // never produced by a merge (so text never encodes to them); they only occupy ids, as unused ids do
+      vocab.put("<|placeholder_" + vocab.size() + "|>", vocab.size());
+    }
+    int id = vocab.size();
     Map<String, Integer> specials = new LinkedHashMap<>();
     for (String s : SPECIALS) {
       specials.put(s, id++);

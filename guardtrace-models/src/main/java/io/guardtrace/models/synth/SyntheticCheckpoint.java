@@ -57,7 +57,7 @@ public final class SyntheticCheckpoint {
   public static void write(Path dir, Shape s, long seed, long maxShardBytes) {
     try {
       Files.createDirectories(dir);
-      ByteLevelTokenizer tok = ByteLevelTokenizer.build(s.realVocab() ? 151643 : -1);
+      ByteLevelTokenizer tok = tokenizer(s);
       int vocab = s.realVocab() ? 151936 : (tok.size() + 63) / 64 * 64;
       Files.writeString(dir.resolve("tokenizer.json"), tok.json());
       Files.writeString(dir.resolve("config.json"), config(s, tok, vocab));
@@ -68,6 +68,14 @@ public final class SyntheticCheckpoint {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the synthetic checkpoint to " + dir, e);
     }
+  }
+
+  /**
+   * The generated tokenizer of a preset: with Qwen's vocabulary size, the special tokens at Qwen's ids (151643
+   * on), otherwise right after the generated vocabulary.
+   */
+  static ByteLevelTokenizer tokenizer(Shape s) {
+    return ByteLevelTokenizer.build(s.realVocab() ? 151643 : -1);
   }
 
   /** Every weight of the checkpoint with its initialisation. */

@@ -2,6 +2,7 @@ package io.guardtrace.models.synth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.guardtrace.models.Fixtures;
 import io.guardtrace.models.config.Json;
@@ -67,6 +68,40 @@ class SyntheticCheckpointTest {
       assertThat(tok.addedTokenId("<|vision_start|>")).isEqualTo(config.get("vision_start_token_id").asInt());
       assertThat(tok.singleTokenIds("0", "1", ".", "5").values()).allMatch(id -> id >= 0);
       assertThat(tok.encodeText("12")).hasSize(2);
+    }
+  }
+
+  /**
+   * Hugging Face tokenizers (the Rust library transformers and llama.cpp's converter read tokenizer.json with)
+   * must give every special token the id tokenizer.json declares and config.json uses: it ignores a declared id
+   * that does not follow the vocabulary.
+   */
+  @Test
+  void generatedTokenizers_huggingFaceTokenizersGiveTheDeclaredSpecialIds(@TempDir Path dir) throws Exception {
+    for (SyntheticCheckpoint.Shape shape : List.of(SyntheticCheckpoint.TINY, SyntheticCheckpoint.QWEN25_VL_3B)) {
+      ByteLevelTokenizer tok = SyntheticCheckpoint.tokenizer(shape);
+      Path file = dir.resolve(shape.hidden() + "-tokenizer.json");
+      Files.writeString(file, tok.json());
+      int first = tok.special("<|endoftext|>");
+      assertThat(first).isEqualTo(shape.realVocab() ? 151643 : 759);
+      try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file,
+          Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"))) {
+        for (int i = 0; i < ByteLevelTokenizer.SPECIALS.length; i++) {
+          String special = ByteLevelTokenizer.SPECIALS[i];
+          assertThat(tok.special(special)).as(special).isEqualTo(first + i);
+          assertThat(hf.encode(special, false, false).getIds()).as(special).containsExactly(first + i);
+          assertThat(hf.decode(new long[] {first + i}, false)).isEqualTo(special);
+        }
+        // ordinary text uses the generated merges only, never a placeholder filling the ids below the specials
+        long[] ids = hf.encode("the model answer <|image_pad|> 12 safe", false, false).getIds();
+        assertThat(ids).contains((long) tok.special("<|image_pad|>"));
+        assertThat(java.util.Arrays.stream(ids)).allMatch(id -> id < 759 || id >= first);
+        try (QwenTokenizer ours = QwenTokenizer.load(file)) {
+          assertThat(ours.encodeText("the model answer 12 safe"))
+              .containsExactly(hf.encode("the model answer 12 safe", false, false).getIds());
+          assertThat(ours.addedTokenId("<|image_pad|>")).isEqualTo(tok.special("<|image_pad|>"));
+        }
+      }
     }
   }
 
