@@ -25,6 +25,78 @@ final class DecodeBatchProbe {
 
   /** Whether batches of 2..{@code maxBatch} sequences are bit-identical to single steps. */
   static boolean batchesMatchSingleSteps(TextDecoder decoder, int maxBatch) {
+    VectorDecoder vector = decoder.vectorDecoder();
+    return vector != null ? vectorBatchesMatch(decoder, vector, maxBatch) : torchBatchesMatch(decoder, maxBatch);
+  }
+
+  /**
+   * The same check for the Java decode step ({@link VectorDecoder}), whose rows are computed alike alone and
+   * in a batch by construction: this confirms it on the machine's JIT before batching is trusted.
+   */
+  private static boolean vectorBatchesMatch(TextDecoder decoder, VectorDecoder vector, int maxBatch) {
+    TextConfig c = decoder.config();
+    int h = c.hiddenSize();
+    int hd = c.headDim();
+    java.util.Random random = new java.util.Random(maxBatch);
+    float[][] x = new float[maxBatch][h];
+    float[][] cos = new float[maxBatch][hd];
+    float[][] sin = new float[maxBatch][hd];
+    for (int j = 0; j < maxBatch; j++) {
+      for (int k = 0; k < h; k++) {
+        x[j][k] = io.guardtrace.models.kernel.Bf16.round((float) random.nextGaussian());
+      }
+      for (int k = 0; k < hd; k++) {
+        cos[j][k] = random.nextFloat() * 2 - 1;
+        sin[j][k] = random.nextFloat() * 2 - 1;
+      }
+    }
+    try (NDManager m = decoder.loader().manager().newSubManager()) {
+      long[] starts = new long[maxBatch];
+      KvCache[] caches = randomCaches(decoder, m, 0, starts);
+      int[] positions = new int[maxBatch];
+      for (int j = 0; j < maxBatch; j++) {
+        positions[j] = (int) starts[j];
+      }
+      float[][] alone = new float[maxBatch][];
+      for (int n = 2; n <= maxBatch; n++) {
+        for (int j = 0; j < n; j++) {
+          if (alone[j] == null) {
+            alone[j] = vector.probe(0, new float[][] {x[j]}, new float[][] {cos[j]}, new float[][] {sin[j]},
+                new KvCache[] {caches[j]}, new int[] {positions[j]})[0];
+          }
+        }
+        float[][] together = vector.probe(0, Arrays.copyOf(x, n), Arrays.copyOf(cos, n), Arrays.copyOf(sin, n),
+            Arrays.copyOf(caches, n), Arrays.copyOf(positions, n));
+        for (int j = 0; j < n; j++) {
+          if (!sameBits(alone[j], together[j], 0)) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
+   * One cache per sequence on {@code m}, sequence j with {@code 3 + 5j} random positions filled in layer
+   * {@code layer}; {@code starts} receives each one's first free position.
+   */
+  private static KvCache[] randomCaches(TextDecoder decoder, NDManager m, int layer, long[] starts) {
+    TextConfig c = decoder.config();
+    var loader = decoder.loader();
+    KvCache[] caches = new KvCache[starts.length];
+    for (int j = 0; j < starts.length; j++) {
+      starts[j] = 3 + 5L * j;
+      caches[j] = decoder.newCache(m, (int) starts[j] + 1);
+      NDIndex filled = new NDIndex(":, 0:{}, :", starts[j]);
+      Shape kv = new Shape(c.numKvHeads(), starts[j], c.headDim());
+      caches[j].keys(layer).set(filled, loader.toCompute(m.randomNormal(kv)));
+      caches[j].values(layer).set(filled, loader.toCompute(m.randomNormal(kv)));
+    }
+    return caches;
+  }
+
+  private static boolean torchBatchesMatch(TextDecoder decoder, int maxBatch) {
     TextConfig c = decoder.config();
     int h = c.hiddenSize();
     int hd = c.headDim();
@@ -32,16 +104,8 @@ final class DecodeBatchProbe {
     var loader = decoder.loader();
     try (NDManager m = loader.manager().newSubManager()) {
       // one cache per sequence; sequence j has 3 + 5j random positions already cached
-      KvCache[] caches = new KvCache[maxBatch];
       long[] starts = new long[maxBatch];
-      for (int j = 0; j < maxBatch; j++) {
-        starts[j] = 3 + 5L * j;
-        caches[j] = decoder.newCache(m, (int) starts[j] + 1);
-        NDIndex filled = new NDIndex(":, 0:{}, :", starts[j]);
-        Shape kv = new Shape(c.numKvHeads(), starts[j], hd);
-        caches[j].keys(layer).set(filled, loader.toCompute(m.randomNormal(kv)));
-        caches[j].values(layer).set(filled, loader.toCompute(m.randomNormal(kv)));
-      }
+      KvCache[] caches = randomCaches(decoder, m, layer, starts);
       NDArray x = loader.toCompute(m.randomNormal(new Shape(maxBatch, h)));
       NDArray cos = loader.toCompute(m.randomUniform(-1, 1, new Shape(maxBatch, hd)));
       NDArray sin = loader.toCompute(m.randomUniform(-1, 1, new Shape(maxBatch, hd)));

@@ -2,7 +2,6 @@ package io.guardtrace.models.text;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -221,33 +220,27 @@ public final class DecodeBatcher implements AutoCloseable {
 
   private void runTogether(List<Pending> batch) {
     int n = batch.size();
-    int hd = decoder.config().headDim();
-    try (NDManager m = decoder.loader().manager().newSubManager()) {
-      long[] tokens = new long[n];
-      float[] cos = new float[n * hd];
-      float[] sin = new float[n * hd];
-      KvCache[] caches = new KvCache[n];
-      for (int i = 0; i < n; i++) {
-        Pending p = batch.get(i);
-        tokens[i] = p.token;
-        System.arraycopy(p.cos, 0, cos, i * hd, hd);
-        System.arraycopy(p.sin, 0, sin, i * hd, hd);
-        caches[i] = p.cache;
-      }
-      NDArray x = decoder.embed(m, tokens);
-      NDArray cosA = decoder.loader().toCompute(m.create(cos, new Shape(n, hd)));
-      NDArray sinA = decoder.loader().toCompute(m.create(sin, new Shape(n, hd)));
-      NDArray hidden = decoder.forwardBatch(x, cosA, sinA, caches);
-      NDArray logits = decoder.logits(hidden);
-      sharedSteps.incrementAndGet();
-      sequencesInSharedSteps.addAndGet(n);
-      for (int i = 0; i < n; i++) {
-        NDArray row = logits.get(i);
-        row.attach(batch.get(i).target);
-        batch.get(i).result.complete(row);
-      }
+    long[] tokens = new long[n];
+    float[][] cos = new float[n][];
+    float[][] sin = new float[n][];
+    KvCache[] caches = new KvCache[n];
+    NDManager[] targets = new NDManager[n];
+    for (int i = 0; i < n; i++) {
+      Pending p = batch.get(i);
+      tokens[i] = p.token;
+      cos[i] = p.cos;
+      sin[i] = p.sin;
+      caches[i] = p.cache;
+      targets[i] = p.target;
+    }
+    NDArray[] logits = Generator.tokensLogits(decoder, tokens, cos, sin, caches, targets);
+    sharedSteps.incrementAndGet();
+    sequencesInSharedSteps.addAndGet(n);
+    for (int i = 0; i < n; i++) {
+      batch.get(i).result.complete(logits[i]);
     }
   }
+
 
   /** Stops the worker; steps still waiting fail. Call only when no generation is running. */
   @Override

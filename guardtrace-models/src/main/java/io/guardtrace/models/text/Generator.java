@@ -215,8 +215,46 @@ public final class Generator {
    */
   static NDArray tokenLogits(TextDecoder decoder, NDManager m, long token, float[] cos, float[] sin,
       KvCache cache) {
+    VectorDecoder vector = decoder.vectorDecoder();
+    if (vector != null) {
+      return vector.step(new long[] {token}, new float[][] {cos}, new float[][] {sin}, new KvCache[] {cache},
+          new NDManager[] {m})[0];
+    }
     try (NDArray x = decoder.embed(m, new long[] {token})) {
       return lastLogits(decoder, m, x, cos, sin, 1, cache);
+    }
+  }
+
+  /**
+   * One decode step of several sequences in one pass over the weights: {@code tokens[i]} at position
+   * {@code caches[i].length()} with rotary tables {@code cos[i]}/{@code sin[i]} ({@code (headDim)}); returns
+   * each sequence's float32 logits {@code (vocab)} on {@code targets[i]}. Whether each row is bit-identical to
+   * {@link #tokenLogits} of that sequence alone depends on the kernels ({@link DecodeBatchProbe}).
+   */
+  static NDArray[] tokensLogits(TextDecoder decoder, long[] tokens, float[][] cos, float[][] sin, KvCache[] caches,
+      NDManager[] targets) {
+    VectorDecoder vector = decoder.vectorDecoder();
+    if (vector != null) {
+      return vector.step(tokens, cos, sin, caches, targets);
+    }
+    int n = tokens.length;
+    int hd = decoder.config().headDim();
+    float[] cosAll = new float[n * hd];
+    float[] sinAll = new float[n * hd];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(cos[i], 0, cosAll, i * hd, hd);
+      System.arraycopy(sin[i], 0, sinAll, i * hd, hd);
+    }
+    try (NDManager m = decoder.loader().manager().newSubManager()) {
+      NDArray x = decoder.embed(m, tokens);
+      NDArray hidden = decoder.forwardBatch(x, table(decoder, m, cosAll, n), table(decoder, m, sinAll, n), caches);
+      NDArray logits = decoder.logits(hidden);
+      NDArray[] rows = new NDArray[n];
+      for (int i = 0; i < n; i++) {
+        rows[i] = logits.get(i);
+        rows[i].attach(targets[i]);
+      }
+      return rows;
     }
   }
 

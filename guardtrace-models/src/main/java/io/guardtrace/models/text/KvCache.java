@@ -5,6 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.guardtrace.models.kernel.Bf16Matrix;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Past keys and values of every decoder layer, pre-allocated for the whole request ({@code [kvHeads, capacity,
@@ -17,6 +21,11 @@ public final class KvCache implements AutoCloseable {
   private int capacity;
   private int length;
   private final Allocator allocator;
+  private final int kvHeads;
+  private final int headDim;
+  // the same memory seen by the Java decode kernels ((kvHeads * capacity, headDim) each), made on first use
+  private @Nullable Bf16Matrix @Nullable [] keyMatrices;
+  private @Nullable Bf16Matrix @Nullable [] valueMatrices;
 
   /** Creates zero tensors of a shape in the compute dtype. */
   @FunctionalInterface
@@ -33,6 +42,8 @@ public final class KvCache implements AutoCloseable {
   public KvCache(Allocator allocator, int layers, int kvHeads, int capacity, int headDim) {
     this.capacity = capacity;
     this.allocator = allocator;
+    this.kvHeads = kvHeads;
+    this.headDim = headDim;
     keys = new NDArray[layers];
     values = new NDArray[layers];
     Shape shape = new Shape(kvHeads, capacity, headDim);
@@ -71,6 +82,40 @@ public final class KvCache implements AutoCloseable {
   /** The whole value buffer of a layer; see {@link #keys(int)}. */
   NDArray values(int layer) {
     return values[layer];
+  }
+
+  /**
+   * Layer {@code layer}'s key buffer as a bf16 {@code (kvHeads * capacity, headDim)} matrix over the same
+   * memory (for {@link VectorDecoder}; bf16 caches on the CPU only). Valid until the cache grows or closes.
+   */
+  Bf16Matrix keyMatrix(int layer) {
+    if (keyMatrices == null) {
+      keyMatrices = new Bf16Matrix[keys.length];
+    }
+    Bf16Matrix k = keyMatrices[layer];
+    if (k == null) {
+      k = alias(keys[layer]);
+      keyMatrices[layer] = k;
+    }
+    return k;
+  }
+
+  /** Layer {@code layer}'s value buffer; see {@link #keyMatrix}. */
+  Bf16Matrix valueMatrix(int layer) {
+    if (valueMatrices == null) {
+      valueMatrices = new Bf16Matrix[values.length];
+    }
+    Bf16Matrix v = valueMatrices[layer];
+    if (v == null) {
+      v = alias(values[layer]);
+      valueMatrices[layer] = v;
+    }
+    return v;
+  }
+
+  private Bf16Matrix alias(NDArray buffer) {
+    // the tensor's own memory (it is contiguous: made by zeros), not a copy
+    return Bf16Matrix.of(JniUtils.getByteBuffer((PtNDArray) buffer, true), kvHeads * capacity, headDim);
   }
 
   /** Fails unless {@code l} more positions fit. */
@@ -128,6 +173,8 @@ public final class KvCache implements AutoCloseable {
       values[i] = grow(values[i], grown);
     }
     capacity = grown;
+    keyMatrices = null;
+    valueMatrices = null;
   }
 
   private NDArray grow(NDArray old, int grown) {

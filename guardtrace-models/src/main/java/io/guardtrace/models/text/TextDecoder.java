@@ -6,10 +6,15 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.guardtrace.models.config.TextConfig;
+import io.guardtrace.models.kernel.Bf16Matrix;
+import io.guardtrace.models.kernel.VectorKernels;
 import io.guardtrace.models.torch.TorchOps;
 import io.guardtrace.models.weights.TensorLoader;
 import io.guardtrace.models.weights.WeightStore;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Qwen2.5-VL language model ({@code Qwen2_5_VLTextModel} + tied or separate {@code lm_head} in transformers'
@@ -19,6 +24,11 @@ import io.guardtrace.models.weights.WeightStore;
  * <p>Weights are loaded once (q/k/v and gate/up fused into single matrices so each layer runs two matrix
  * multiplies fewer) and shared read-only by every request; {@link #forward} is thread-safe as long as each
  * caller brings its own {@link KvCache}.
+ *
+ * <p>Prefill always runs on libtorch (one TorchScript call per layer). Single-token decode steps in bfloat16 on
+ * the CPU run on guardtrace's Java Vector API kernels ({@link VectorDecoder}) when {@link VectorKernels} says
+ * they can: they read the same weight tensors in place, at close to the memory bandwidth. Elsewhere decode
+ * steps run the same TorchScript layer as prefill.
  */
 public final class TextDecoder implements AutoCloseable {
   private final TextConfig cfg;
@@ -28,6 +38,7 @@ public final class TextDecoder implements AutoCloseable {
   private final NDArray finalNorm; // (hidden)
   private final TorchOps.TensorList[] layers; // each layer's weights, one list per layer
   private final TorchOps ops;
+  private final @Nullable VectorDecoder vector;
 
   /** Loads the decoder's weights from {@code store} with {@code loader} (which decides device and dtype). */
   public TextDecoder(TextConfig cfg, WeightStore store, TensorLoader loader) {
@@ -50,6 +61,10 @@ public final class TextDecoder implements AutoCloseable {
     }
     finalNorm = loader.loadNorm(store, store.text("norm.weight"), h);
     layers = new TorchOps.TensorList[cfg.numLayers()];
+    // the Java kernels read plain row-major bf16 weights, so oneDNN's packed layout is not used with them
+    boolean javaDecode = loader.precision() == TensorLoader.Precision.BFLOAT16
+        && ai.djl.Device.Type.CPU.equals(loader.device().getDeviceType()) && VectorKernels.available();
+    VectorDecoder.Layer[] vectorLayers = javaDecode ? new VectorDecoder.Layer[layers.length] : null;
     for (int i = 0; i < layers.length; i++) {
       String p = "layers." + i + ".";
       NDArray qkvW = loader.loadConcat(store, new String[] {
@@ -61,18 +76,69 @@ public final class TextDecoder implements AutoCloseable {
       NDArray gateUp = loader.loadConcat(store, new String[] {
           store.text(p + "mlp.gate_proj.weight"), store.text(p + "mlp.up_proj.weight")},
           new long[][] {{cfg.intermediateSize(), h}, {cfg.intermediateSize(), h}});
+      NDArray inNorm = loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h); // (hidden)
+      NDArray o = loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim);
+      NDArray postNorm = loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h);
+      NDArray down = loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize());
+      if (vectorLayers != null) {
+        vectorLayers[i] = new VectorDecoder.Layer(values(inNorm), matrix(qkvW), values(qkvB), matrix(o),
+            values(postNorm), matrix(gateUp), matrix(down));
+      } else {
+        qkvW = loader.forDecoderLinear(qkvW);
+        o = loader.forDecoderLinear(o);
+        gateUp = loader.forDecoderLinear(gateUp);
+        down = loader.forDecoderLinear(down);
+      }
       // the order is make_ops.py's decoder_layer contract; the four matrices may be packed for oneDNN
       layers[i] = new TorchOps.TensorList(
-          loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h), // (hidden)
-          loader.forDecoderLinear(qkvW), // ((heads + 2 * kvHeads) * headDim, hidden)
+          inNorm, // (hidden)
+          qkvW, // ((heads + 2 * kvHeads) * headDim, hidden)
           qkvB, // ((heads + 2 * kvHeads) * headDim)
-          loader.forDecoderLinear(loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim)),
-          loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h), // (hidden)
-          loader.forDecoderLinear(gateUp), // (2 * intermediate, hidden)
-          loader.forDecoderLinear(
-              loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize())));
+          o, // (hidden, heads * headDim)
+          postNorm, // (hidden)
+          gateUp, // (2 * intermediate, hidden)
+          down); // (hidden, intermediate)
     }
+    vector = vectorLayers == null ? null : new VectorDecoder(cfg, matrix(embed), matrix(lmHead),
+        values(finalNorm), vectorLayers, Math.max(1, JniUtils.getNumThreads()));
     ops = loader.torch();
+  }
+
+  /** A bf16 weight's memory as a kernel matrix (the tensor is contiguous and outlives the matrix). */
+  private static Bf16Matrix matrix(NDArray weight) {
+    Shape s = weight.getShape();
+    return Bf16Matrix.of(JniUtils.getByteBuffer((PtNDArray) weight, true), Math.toIntExact(s.get(0)),
+        Math.toIntExact(s.get(1)));
+  }
+
+  /** A small bf16 tensor's values. */
+  private float[] values(NDArray t) {
+    try (NDArray f = loader.toFloat32(t)) {
+      return f.toFloatArray();
+    }
+  }
+
+  /**
+   * The Java decode step, or null where decode steps run on libtorch (float32, a GPU, or no Vector API:
+   * {@link VectorKernels}).
+   */
+  @Nullable VectorDecoder vectorDecoder() {
+    return vector;
+  }
+
+  /**
+   * Which kernels run this decoder's single-token steps.
+   *
+   * @return {@code "java-vector (...)"} or {@code "libtorch"} with the reason
+   */
+  public String decodeKernels() {
+    if (loader.precision() != TensorLoader.Precision.BFLOAT16) {
+      return "libtorch (float32)";
+    }
+    if (vector == null && VectorKernels.available()) {
+      return "libtorch (" + loader.device() + ")";
+    }
+    return VectorKernels.describe();
   }
 
   /** The configuration. */
@@ -252,6 +318,9 @@ public final class TextDecoder implements AutoCloseable {
 
   @Override
   public void close() {
+    if (vector != null) {
+      vector.close();
+    }
     for (TorchOps.TensorList layer : layers) {
       layer.close();
     }

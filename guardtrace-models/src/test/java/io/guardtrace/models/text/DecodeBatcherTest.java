@@ -3,6 +3,8 @@ package io.guardtrace.models.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.guardtrace.models.Fixtures;
 import io.guardtrace.models.config.ModelConfig;
@@ -24,7 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Decode steps of several sequences run together must give every sequence exactly what it gets alone: the
  * same logits, bit for bit, and so the same tokens. Checked through the whole tiny model, in both precisions,
- * against {@link DecodeBatchProbe}'s verdict: where the probe allows batching, batched steps must be
+ * on the decode paths the engine runs (libtorch, or the Java kernels when the JVM has the Vector API), against
+ * {@link DecodeBatchProbe}'s verdict: where the probe allows batching, batched steps must be
  * bit-identical through every layer; where it does not, no batcher may be built.
  */
 class DecodeBatcherTest {
@@ -88,26 +91,25 @@ class DecodeBatcherTest {
       int hd = config.text().headDim();
       boolean allEqual = true;
       for (int s = 0; s < steps; s++) {
-        float[] cosAll = new float[n * hd];
-        float[] sinAll = new float[n * hd];
+        float[][] cosRows = new float[n][];
+        float[][] sinRows = new float[n][];
         float[][] single = new float[n][];
         for (int i = 0; i < n; i++) {
           float[] cos = new float[hd];
           float[] sin = new float[hd];
           rope.tables(alone[i].length(), cos, sin);
-          System.arraycopy(cos, 0, cosAll, i * hd, hd);
-          System.arraycopy(sin, 0, sinAll, i * hd, hd);
-          try (NDArray x = decoder.embed(m, new long[] {next[i]});
-              NDArray logits = Generator.lastLogits(decoder, m, x, cos, sin, 1, alone[i])) {
+          try (NDArray logits = Generator.tokenLogits(decoder, m, next[i], cos, sin, alone[i])) {
             single[i] = logits.toFloatArray();
           }
+          cosRows[i] = cos;
+          sinRows[i] = sin;
         }
         float[] batched;
         try (NDManager sm = m.newSubManager()) {
-          NDArray x = decoder.embed(sm, next);
-          NDArray cos = decoder.loader().toCompute(sm.create(cosAll, new ai.djl.ndarray.types.Shape(n, hd)));
-          NDArray sin = decoder.loader().toCompute(sm.create(sinAll, new ai.djl.ndarray.types.Shape(n, hd)));
-          batched = decoder.logits(decoder.forwardBatch(x, cos, sin, together)).toFloatArray();
+          NDManager[] targets = new NDManager[n];
+          java.util.Arrays.fill(targets, sm);
+          NDArray[] rows = Generator.tokensLogits(decoder, next, cosRows, sinRows, together, targets);
+          batched = NDArrays.stack(new NDList(rows)).toFloatArray();
         }
         int vocab = single[0].length;
         for (int i = 0; i < n; i++) {
@@ -215,8 +217,7 @@ class DecodeBatcherTest {
       float[] sin = new float[hd];
       rope.tables(roomy.length(), cos, sin);
       float[] expected;
-      try (NDArray x = decoder.embed(m, new long[] {42});
-          NDArray logits = Generator.lastLogits(decoder, m, x, cos, sin, 1, reference)) {
+      try (NDArray logits = Generator.tokenLogits(decoder, m, 42, cos, sin, reference)) {
         expected = logits.toFloatArray();
       }
       ExecutorService pool = Executors.newFixedThreadPool(2);

@@ -1,0 +1,173 @@
+package io.guardtrace.models.kernel;
+
+import java.nio.ByteBuffer;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Products of bfloat16 matrix rows with float vectors, streaming the matrix once: the decode step's linear
+ * layers (a few inputs at a time) and attention scores.
+ *
+ * <p>Inputs are given <em>split</em>: {@code xe[p] = x[2p]} and {@code xo[p] = x[2p + 1]}. A vector of
+ * {@code INTS.length()} ints read from a bf16 row then holds the row's even elements in its low halves and the
+ * odd ones in its high halves, and widening to float32 is one shift (even) and one mask (odd) — no shuffles.
+ *
+ * <p>Every output is computed in one fixed order, whatever the row range, the number of inputs or the thread:
+ * two float32 accumulator vectors (even, odd) fed with fused multiply-adds along the row, added, their lanes
+ * summed first to last, then any tail pairs in order. Lane sums are done by hand rather than with
+ * {@code reduceLanes}, whose order may differ between interpreted and compiled code. So a row computed for one
+ * sequence is bit-identical to the same row computed in a batch: what decode batching relies on.
+ */
+public final class MatVec {
+  private static final VectorSpecies<Integer> INTS = VectorAccess.INTS;
+  private static final VectorSpecies<Float> FLOATS = VectorAccess.FLOATS;
+  private static final int LANES = INTS.length();
+  private static final int HIGH = 0xffff0000;
+
+  private MatVec() {}
+
+  /** Scratch for one thread's lane sums: {@code float[lanes()]}. */
+  public static int lanes() {
+    return LANES;
+  }
+
+  /**
+   * {@code out[r - r0 + outOffset] = dot(w[r], x)} for rows {@code [r0, r1)} and one input.
+   *
+   * @param w the matrix
+   * @param r0 first row
+   * @param r1 end row (exclusive)
+   * @param xe even elements of x, from {@code xOffset}, {@code w.cols() / 2} of them
+   * @param xo odd elements of x, likewise
+   * @param xOffset first index into xe and xo
+   * @param out receives the float32 products
+   * @param outOffset where row r0's goes
+   * @param lanes scratch of {@link #lanes()} floats, not shared with another thread
+   */
+  public static void dots(Bf16Matrix w, int r0, int r1, float[] xe, float[] xo, int xOffset, float[] out,
+      int outOffset, float[] lanes) {
+    int pairs = w.cols / 2;
+    int vec = pairs - pairs % LANES;
+    int r = r0;
+    for (; r + 4 <= r1; r += 4) {
+      dot4(w, w.offset + r * w.rowBytes, pairs, vec, xe, xo, xOffset, out, outOffset + r - r0, lanes);
+    }
+    for (; r < r1; r++) {
+      out[outOffset + r - r0] = dot1(w, w.offset + r * w.rowBytes, pairs, vec, xe, xo, xOffset, lanes);
+    }
+  }
+
+  /**
+   * {@code out[i][r] = dot(w[r], x_i)} for rows {@code [r0, r1)} and inputs {@code i < m}: each block of four
+   * rows is read from memory once and used for every input while it is in cache.
+   *
+   * @param w the matrix
+   * @param r0 first row
+   * @param r1 end row (exclusive)
+   * @param xe even elements of each input
+   * @param xo odd elements of each input
+   * @param m inputs
+   * @param out receives the products, indexed by row
+   * @param lanes scratch of {@link #lanes()} floats, not shared with another thread
+   */
+  public static void dots(Bf16Matrix w, int r0, int r1, float[][] xe, float[][] xo, int m, float[][] out,
+      float[] lanes) {
+    int pairs = w.cols / 2;
+    int vec = pairs - pairs % LANES;
+    int r = r0;
+    for (; r + 4 <= r1; r += 4) {
+      long base = w.offset + r * w.rowBytes;
+      for (int i = 0; i < m; i++) {
+        dot4(w, base, pairs, vec, xe[i], xo[i], 0, out[i], r, lanes);
+      }
+    }
+    for (; r < r1; r++) {
+      long base = w.offset + r * w.rowBytes;
+      for (int i = 0; i < m; i++) {
+        out[i][r] = dot1(w, base, pairs, vec, xe[i], xo[i], 0, lanes);
+      }
+    }
+  }
+
+  /** Four consecutive rows from byte {@code base}; results to {@code out[at..at+3]}. */
+  private static void dot4(Bf16Matrix w, long base, int pairs, int vec, float[] xe, float[] xo, int xOffset,
+      float[] out, int at, float[] lanes) {
+    Object src = w.source;
+    long stride = w.rowBytes;
+    FloatVector a0 = FloatVector.zero(FLOATS);
+    FloatVector b0 = a0;
+    FloatVector a1 = a0;
+    FloatVector b1 = a0;
+    FloatVector a2 = a0;
+    FloatVector b2 = a0;
+    FloatVector a3 = a0;
+    FloatVector b3 = a0;
+    for (int j = 0; j < vec; j += LANES) {
+      FloatVector e = FloatVector.fromArray(FLOATS, xe, xOffset + j);
+      FloatVector o = FloatVector.fromArray(FLOATS, xo, xOffset + j);
+      long at0 = base + 4L * j;
+      IntVector w0 = VectorAccess.ints(src, at0);
+      IntVector w1 = VectorAccess.ints(src, at0 + stride);
+      IntVector w2 = VectorAccess.ints(src, at0 + 2 * stride);
+      IntVector w3 = VectorAccess.ints(src, at0 + 3 * stride);
+      a0 = even(w0).fma(e, a0);
+      b0 = odd(w0).fma(o, b0);
+      a1 = even(w1).fma(e, a1);
+      b1 = odd(w1).fma(o, b1);
+      a2 = even(w2).fma(e, a2);
+      b2 = odd(w2).fma(o, b2);
+      a3 = even(w3).fma(e, a3);
+      b3 = odd(w3).fma(o, b3);
+    }
+    out[at] = finish(a0, b0, w.buffer, base, pairs, vec, xe, xo, xOffset, lanes);
+    out[at + 1] = finish(a1, b1, w.buffer, base + stride, pairs, vec, xe, xo, xOffset, lanes);
+    out[at + 2] = finish(a2, b2, w.buffer, base + 2 * stride, pairs, vec, xe, xo, xOffset, lanes);
+    out[at + 3] = finish(a3, b3, w.buffer, base + 3 * stride, pairs, vec, xe, xo, xOffset, lanes);
+  }
+
+  /** One row from byte {@code base}, in exactly {@link #dot4}'s order. */
+  private static float dot1(Bf16Matrix w, long base, int pairs, int vec, float[] xe, float[] xo, int xOffset,
+      float[] lanes) {
+    Object src = w.source;
+    FloatVector a = FloatVector.zero(FLOATS);
+    FloatVector b = a;
+    for (int j = 0; j < vec; j += LANES) {
+      IntVector v = VectorAccess.ints(src, base + 4L * j);
+      a = even(v).fma(FloatVector.fromArray(FLOATS, xe, xOffset + j), a);
+      b = odd(v).fma(FloatVector.fromArray(FLOATS, xo, xOffset + j), b);
+    }
+    return finish(a, b, w.buffer, base, pairs, vec, xe, xo, xOffset, lanes);
+  }
+
+  static FloatVector even(IntVector v) {
+    return v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+  }
+
+  static FloatVector odd(IntVector v) {
+    return v.and(HIGH).reinterpretAsFloats();
+  }
+
+  /** Lane sum of {@code a + b} (first to last), then the tail pairs {@code [vec, pairs)} in order. */
+  private static float finish(FloatVector a, FloatVector b, ByteBuffer buffer, long base, int pairs, int vec,
+      float[] xe, float[] xo, int xOffset, float[] lanes) {
+    float s = sumLanes(a.add(b), lanes);
+    for (int j = vec; j < pairs; j++) {
+      int bits = buffer.getInt((int) (base + 4L * j));
+      s += Float.intBitsToFloat(bits << 16) * xe[xOffset + j];
+      s += Float.intBitsToFloat(bits & HIGH) * xo[xOffset + j];
+    }
+    return s;
+  }
+
+  /** The lanes of {@code v} added first to last. */
+  static float sumLanes(FloatVector v, float[] lanes) {
+    v.intoArray(lanes, 0);
+    float s = lanes[0];
+    for (int l = 1; l < LANES; l++) {
+      s += lanes[l];
+    }
+    return s;
+  }
+}
