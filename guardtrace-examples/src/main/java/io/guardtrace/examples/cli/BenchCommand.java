@@ -132,6 +132,7 @@ final class BenchCommand implements Callable<Integer> {
       List<Double> steps = new ArrayList<>();
       List<Double> bandwidth = new ArrayList<>();
       List<Double> throughput = new ArrayList<>();
+      String bandwidthMethod = "none";
       var batcher = engine.decodeBatcher();
       long sharedBefore = batcher != null ? batcher.sharedSteps() : 0;
       long sequencesBefore = batcher != null ? batcher.sequencesInSharedSteps() : 0;
@@ -158,7 +159,9 @@ final class BenchCommand implements Callable<Integer> {
           total.add(e2e);
           throughput.add(concurrency * (double) newTokens / (e2e / 1000));
           // measured after every run: on a shared machine the bandwidth moves, and the ratio is what compares
-          bandwidth.add(MemoryBandwidth.measureGbPerSecond(engine.device()));
+          MemoryBandwidth.Measurement m = MemoryBandwidth.measure(engine.device());
+          bandwidth.add(m.gbPerSecond());
+          bandwidthMethod = m.method();
         }
       }
       ObjectNode o = VerdictJson.JSON.createObjectNode();
@@ -173,6 +176,7 @@ final class BenchCommand implements Callable<Integer> {
       o.put("prefixCache", !noPrefixCache);
       o.put("concurrency", concurrency);
       o.put("decodeBatchSize", engine.decodeBatchSize());
+      o.put("decodeKernels", engine.decodeKernels());
       long shared = batcher != null ? batcher.sharedSteps() - sharedBefore : 0;
       o.put("sharedDecodeSteps", shared);
       o.put("meanSharedBatch",
@@ -187,6 +191,7 @@ final class BenchCommand implements Callable<Integer> {
       long weightBytes = engine.weightBytesPerToken();
       double floorMs = weightBytes / (median(bandwidth) * 1e6);
       o.put("memoryBandwidthGBs", round(median(bandwidth)));
+      o.put("memoryBandwidthMethod", bandwidthMethod);
       o.put("decodeWeightBytes", weightBytes);
       o.put("decodeFloorMs", round(floorMs));
       o.put("decodeVsFloor", round(median(steps) / floorMs));

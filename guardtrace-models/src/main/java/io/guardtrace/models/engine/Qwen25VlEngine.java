@@ -189,6 +189,15 @@ public final class Qwen25VlEngine implements Engine {
     return batcher != null ? batcher.maxBatch() : 1;
   }
 
+  /**
+   * Which kernels run single-token decode steps.
+   *
+   * @return guardtrace's Java Vector API kernels ({@code "java-vector (...)"}) or libtorch's, with the reason
+   */
+  public String decodeKernels() {
+    return decoder.decodeKernels();
+  }
+
   /** The decode batcher, when batching is on (statistics for benchmarks and tests). */
   public @Nullable DecodeBatcher decodeBatcher() {
     return batcher;

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.guardtrace.ModelLoadException;
 import io.guardtrace.models.safetensors.Dtype;
 import io.guardtrace.models.safetensors.Dtypes;
@@ -28,6 +30,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Loading never keeps Java memory: DJL wraps a direct buffer it is given (and keeps it referenced), so each
  * tensor is staged in a reusable direct buffer (bf16 and f16 widened to f32, f32 read from the memory map),
  * wrapped, and immediately copied into memory owned by libtorch ({@code duplicate}, or the cast to bfloat16).
+ * bf16 weights loaded in bf16 on the CPU skip the staging: the mapped bytes are copied into the tensor's memory.
  *
  * <p>In bfloat16, weights and activations are bfloat16 and every step that DJL 0.36 cannot run on bfloat16 goes
  * through {@link TorchOps}; norms, softmax and the vision rotary are computed in float32 as the reference does.
@@ -80,6 +83,17 @@ public final class TensorLoader implements AutoCloseable {
     if (!info.dtype().isFloating()) {
       throw new ModelLoadException("tensor '" + info.name() + "' has dtype " + info.dtype()
           + "; weights must be F32, BF16 or F16");
+    }
+    if (ops != null && info.dtype() == Dtype.BF16 && Device.Type.CPU.equals(device().getDeviceType())) {
+      // bf16 into bf16 on the CPU: the mapped bytes copied straight into a bf16 tensor's memory (DJL can
+      // neither create nor wrap bf16 itself), with no float32 staging
+      NDArray owned;
+      try (NDArray like = manager.zeros(new Shape(1), DataType.FLOAT32)) {
+        owned = ops.zerosBf16(shape, like);
+      }
+      JniUtils.getByteBuffer((PtNDArray) owned, true).put(store.buffer(name));
+      owned.setName(name);
+      return owned;
     }
     ByteBuffer data = stage(store, info);
     NDArray wrapped = manager.create(data, new Shape(shape), DataType.FLOAT32);
