@@ -57,10 +57,16 @@ public final class DecodeBatcher implements AutoCloseable {
   }
 
   /**
-   * A batcher for up to {@code maxBatch} sequences per step, or null when {@code maxBatch < 2} or when batched
-   * steps are not bit-identical to single steps on this machine ({@link DecodeBatchProbe}).
+   * A batcher for up to {@code maxBatch} sequences per step (at most 8 when the Java decode kernels run them:
+   * past that a shared step is compute-bound), or null when {@code maxBatch < 2} or when batched steps are not
+   * bit-identical to single steps on this machine ({@link DecodeBatchProbe}).
    */
   public static @Nullable DecodeBatcher create(TextDecoder decoder, int maxBatch) {
+    if (decoder.vectorDecoder() != null) {
+      // the Java kernels convert every weight once per sequence: past a few sequences a step is compute-bound,
+      // where libtorch's GEMM kernels win, so shared steps stop at the batch sizes measured (docs/performance.md)
+      maxBatch = Math.min(maxBatch, VectorDecoder.MAX_SHARED_ROWS);
+    }
     if (maxBatch < 2 || !DecodeBatchProbe.batchesMatchSingleSteps(decoder, maxBatch)) {
       return null;
     }

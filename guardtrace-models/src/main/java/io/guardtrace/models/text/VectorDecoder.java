@@ -25,10 +25,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Thread-safe: steps are serialised (each one uses every core).
  */
 final class VectorDecoder implements AutoCloseable {
-  /** Output rows per chunk of a projection's parallel loop. */
-  private static final int ROW_CHUNK = 64;
-  /** Output-head rows per chunk. */
-  private static final int HEAD_CHUNK = 256;
+  /** The most sequences {@link DecodeBatcher} runs through one step of these kernels. */
+  static final int MAX_SHARED_ROWS = 8;
+
+  /**
+   * Weight bytes per chunk of a projection's parallel loop: small enough that the thread finishing last keeps
+   * the others waiting for little (a core may also be taken by another process mid-chunk), large enough that
+   * handing chunks out costs nothing.
+   */
+  private static final int CHUNK_BYTES = 128 << 10;
 
   /** One decoder layer's weights: matrices in libtorch's memory, norms and bias as bf16 values. */
   record Layer(
@@ -83,9 +88,13 @@ final class VectorDecoder implements AutoCloseable {
 
   private final KernelThreads.Body qkvLoop = this::qkvChunk;
   private final KernelThreads.Body attentionLoop = this::attentionChunk;
-  private final KernelThreads.Body outputLoop = (c, w) -> residualChunk(layer.o(), ctxE, ctxO, c, w);
+  private final int outputRows; // o_proj rows per chunk
+  private final int gateUpRows; // intermediate rows per chunk (each a gate and an up row)
+  private final int downRows; // down_proj rows per chunk
+  private final int headRows; // output-head rows per chunk
+  private final KernelThreads.Body outputLoop = this::outputChunk;
   private final KernelThreads.Body gateUpLoop = this::gateUpChunk;
-  private final KernelThreads.Body downLoop = (c, w) -> residualChunk(layer.down(), actE, actO, c, w);
+  private final KernelThreads.Body downLoop = this::downChunk;
   private final KernelThreads.Body headLoop = this::headChunk;
 
   VectorDecoder(TextConfig cfg, Bf16Matrix embed, Bf16Matrix head, float[] finalNorm, Layer[] layers,
@@ -104,6 +113,10 @@ final class VectorDecoder implements AutoCloseable {
     this.finalNorm = finalNorm;
     this.layers = layers;
     this.threads = new KernelThreads(threads, "guardtrace-decode");
+    this.outputRows = chunkRows(heads * headDim);
+    this.gateUpRows = chunkRows(2 * hidden);
+    this.downRows = chunkRows(inter);
+    this.headRows = chunkRows(hidden);
     lanes = new float[threads][MatVec.lanes()];
     rotated = new float[threads][headDim];
     scores = new float[threads][256];
@@ -233,19 +246,19 @@ final class VectorDecoder implements AutoCloseable {
     }
     threads.run(heads + 2 * kvHeads, qkvLoop);
     threads.run(m * heads, attentionLoop);
-    threads.run(chunks(hidden, ROW_CHUNK), outputLoop);
+    threads.run(chunks(hidden, outputRows), outputLoop);
     for (int i = 0; i < m; i++) {
       rmsNorm(x[i], layer.postNorm(), normE[i], normO[i]);
     }
-    threads.run(chunks(inter, ROW_CHUNK), gateUpLoop);
-    threads.run(chunks(hidden, ROW_CHUNK), downLoop);
+    threads.run(chunks(inter, gateUpRows), gateUpLoop);
+    threads.run(chunks(hidden, downRows), downLoop);
   }
 
   private void runHead() {
     for (int i = 0; i < m; i++) {
       rmsNorm(x[i], finalNorm, normE[i], normO[i]);
     }
-    threads.run(chunks(vocab, HEAD_CHUNK), headLoop);
+    threads.run(chunks(vocab, headRows), headLoop);
   }
 
   /** One head's rows of the fused q/k/v projection: bias, rotary, and the key/value cache writes. */
@@ -284,10 +297,18 @@ final class VectorDecoder implements AutoCloseable {
         qE[i], qO[i], h * headDim / 2, scale, scores[worker], ctxE[i], ctxO[i], h * headDim / 2, lanes[worker]);
   }
 
+  private void outputChunk(int c, int worker) {
+    residualChunk(layer.o(), outputRows, ctxE, ctxO, c, worker);
+  }
+
+  private void downChunk(int c, int worker) {
+    residualChunk(layer.down(), downRows, actE, actO, c, worker);
+  }
+
   /** Rows of o_proj or down_proj and the residual add: {@code x = x + round(linear(in))}. */
-  private void residualChunk(Bf16Matrix w, float[][] inE, float[][] inO, int c, int worker) {
-    int r0 = c * ROW_CHUNK;
-    int r1 = Math.min(hidden, r0 + ROW_CHUNK);
+  private void residualChunk(Bf16Matrix w, int rows, float[][] inE, float[][] inO, int c, int worker) {
+    int r0 = c * rows;
+    int r1 = Math.min(hidden, r0 + rows);
     MatVec.dots(w, r0, r1, inE, inO, m, proj, lanes[worker]);
     for (int i = 0; i < m; i++) {
       float[] xi = x[i];
@@ -300,8 +321,8 @@ final class VectorDecoder implements AutoCloseable {
 
   /** Gate and up rows {@code [j0, j1)} and SwiGLU: {@code act = silu(gate) * up}, each op rounded to bf16. */
   private void gateUpChunk(int c, int worker) {
-    int j0 = c * ROW_CHUNK;
-    int j1 = Math.min(inter, j0 + ROW_CHUNK);
+    int j0 = c * gateUpRows;
+    int j1 = Math.min(inter, j0 + gateUpRows);
     Bf16Matrix w = layer.gateUp();
     MatVec.dots(w, j0, j1, normE, normO, m, gateUp, lanes[worker]);
     MatVec.dots(w, inter + j0, inter + j1, normE, normO, m, gateUp, lanes[worker]);
@@ -323,8 +344,8 @@ final class VectorDecoder implements AutoCloseable {
   }
 
   private void headChunk(int c, int worker) {
-    int r0 = c * HEAD_CHUNK;
-    int r1 = Math.min(vocab, r0 + HEAD_CHUNK);
+    int r0 = c * headRows;
+    int r1 = Math.min(vocab, r0 + headRows);
     MatVec.dots(head, r0, r1, normE, normO, m, logits, lanes[worker]);
     for (int i = 0; i < m; i++) {
       float[] l = logits[i];
@@ -386,6 +407,11 @@ final class VectorDecoder implements AutoCloseable {
         scores[w] = new float[size];
       }
     }
+  }
+
+  /** Rows of {@code cols} bf16 values per chunk: about {@link #CHUNK_BYTES}, a multiple of the kernel's 4. */
+  private static int chunkRows(int cols) {
+    return Math.max(4, CHUNK_BYTES / (2 * cols) / 4 * 4);
   }
 
   private static int chunks(int rows, int chunk) {
