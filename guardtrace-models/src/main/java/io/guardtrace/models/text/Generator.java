@@ -1,10 +1,8 @@
 package io.guardtrace.models.text;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.guardtrace.GuardTraceCancelledException;
 import java.util.ArrayList;
@@ -16,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * Greedy decoding with a KV cache, as {@code GenerationMixin.generate(do_sample=False)} does it: prefill the
  * whole prompt, then one token at a time; the repetition penalty of {@code RepetitionPenaltyLogitsProcessor}
  * (every distinct id of the sequence so far, prompt and image pads included: a negative score is multiplied
- * by the penalty, a positive one divided) is applied before the arg-max. The penalty is kept on the device as
- * a 0/1 mask of seen ids, so a step reads back only the chosen id.
+ * by the penalty, a positive one divided) is applied before the arg-max, in Java over the step's logits read
+ * back once (seven libtorch calls over the vocabulary cost more than the read: ~4 ms a step on the 3B).
  */
 public final class Generator {
   private final TextDecoder decoder;
@@ -140,54 +138,47 @@ public final class Generator {
           + from + " for a prompt of " + promptIds.length);
     }
     List<Integer> out = new ArrayList<>();
-    NDArray seen = null;
+    boolean[] seen = null;
+    if (penalty != 1.0) {
+      seen = new boolean[vocab];
+      for (long id : promptIds) {
+        if (id >= 0 && id < vocab) {
+          seen[(int) id] = true;
+        }
+      }
+    }
+    float[] cos = new float[rest * hd];
+    float[] sin = new float[rest * hd];
+    rope.tables(positions.positions(), from, rest, cos, sin);
+    NDArray logits = step(m, tail, cos, sin, rest, cache);
+    float[] cos1 = new float[hd];
+    float[] sin1 = new float[hd];
+    if (batcher != null) {
+      batcher.enter();
+    }
     try {
-      if (penalty != 1.0) {
-        float[] mask = new float[vocab];
-        for (long id : promptIds) {
-          if (id >= 0 && id < vocab) {
-            mask[(int) id] = 1f;
-          }
+      for (int stepIndex = 0; stepIndex < maxNewTokens; stepIndex++) {
+        int next = choose(logits, seen, (float) penalty);
+        out.add(next);
+        final NDManager fm = m;
+        LookAhead la = (tokens, probes) -> lookAhead(fm, cache, positions.ropeDelta(), tokens, probes);
+        boolean go = listener.onStep(stepIndex, next, logits, la);
+        logits.close();
+        if (!go || (!ignoreEos && eos.contains(next)) || stepIndex == maxNewTokens - 1) {
+          break;
         }
-        seen = m.create(mask);
-      }
-      float[] cos = new float[rest * hd];
-      float[] sin = new float[rest * hd];
-      rope.tables(positions.positions(), from, rest, cos, sin);
-      NDArray logits = step(m, tail, cos, sin, rest, cache);
-      float[] cos1 = new float[hd];
-      float[] sin1 = new float[hd];
-      if (batcher != null) {
-        batcher.enter();
-      }
-      try {
-        for (int stepIndex = 0; stepIndex < maxNewTokens; stepIndex++) {
-          int next = choose(logits, seen, (float) penalty);
-          out.add(next);
-          final NDManager fm = m;
-          LookAhead la = (tokens, probes) -> lookAhead(fm, cache, positions.ropeDelta(), tokens, probes);
-          boolean go = listener.onStep(stepIndex, next, logits, la);
-          logits.close();
-          if (!go || (!ignoreEos && eos.contains(next)) || stepIndex == maxNewTokens - 1) {
-            break;
-          }
-          if (cancelled.get()) {
-            throw new GuardTraceCancelledException("generation cancelled after " + out.size() + " tokens");
-          }
-          if (seen != null) {
-            seen.set(new NDIndex("{}", next), 1f);
-          }
-          rope.tables(cache.length() + positions.ropeDelta(), cos1, sin1);
-          logits = decodeStep(m, next, cos1, sin1, cache);
+        if (cancelled.get()) {
+          throw new GuardTraceCancelledException("generation cancelled after " + out.size() + " tokens");
         }
-      } finally {
-        if (batcher != null) {
-          batcher.leave();
+        if (seen != null && next < seen.length) {
+          seen[next] = true;
         }
+        rope.tables(cache.length() + positions.ropeDelta(), cos1, sin1);
+        logits = decodeStep(m, next, cos1, sin1, cache);
       }
     } finally {
-      if (seen != null) {
-        seen.close();
+      if (batcher != null) {
+        batcher.leave();
       }
     }
     return out;
@@ -324,14 +315,25 @@ public final class Generator {
     return decoder.loader().toCompute(m.create(values, new Shape(length, decoder.config().headDim())));
   }
 
-  private static int choose(NDArray logits, NDArray seen, float penalty) {
-    try (NDScope scope = new NDScope()) {
-      if (seen == null) {
-        return (int) logits.argMax().getLong();
+  /**
+   * The arg-max of the logits after the repetition penalty on {@code seen} ids (null: no penalty), as
+   * {@code where(seen, where(logits < 0, logits * penalty, logits / penalty), logits).argmax()} computes it in
+   * float32: the first maximum, a NaN winning as in libtorch.
+   */
+  static int choose(NDArray logits, boolean @Nullable [] seen, float penalty) {
+    float[] l = logits.toFloatArray();
+    int best = 0;
+    float bestValue = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < l.length; i++) {
+      float v = l[i];
+      if (seen != null && seen[i]) {
+        v = v < 0 ? v * penalty : v / penalty;
       }
-      NDArray penalised = NDArrays.where(logits.lt(0f), logits.mul(penalty), logits.div(penalty));
-      NDArray processed = NDArrays.where(seen.eq(1f), penalised, logits);
-      return (int) processed.argMax().getLong();
+      if (v > bestValue || (Float.isNaN(v) && !Float.isNaN(bestValue))) {
+        best = i;
+        bestValue = v;
+      }
     }
+    return best;
   }
 }

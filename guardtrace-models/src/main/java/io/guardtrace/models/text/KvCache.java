@@ -24,8 +24,8 @@ public final class KvCache implements AutoCloseable {
   private final int kvHeads;
   private final int headDim;
   // the same memory seen by the Java decode kernels ((kvHeads * capacity, headDim) each), made on first use
-  private @Nullable Bf16Matrix @Nullable [] keyMatrices;
-  private @Nullable Bf16Matrix @Nullable [] valueMatrices;
+  private Bf16Matrix @Nullable [] keyMatrices;
+  private Bf16Matrix @Nullable [] valueMatrices;
 
   /** Creates zero tensors of a shape in the compute dtype. */
   @FunctionalInterface
@@ -87,30 +87,33 @@ public final class KvCache implements AutoCloseable {
   /**
    * Layer {@code layer}'s key buffer as a bf16 {@code (kvHeads * capacity, headDim)} matrix over the same
    * memory (for {@link VectorDecoder}; bf16 caches on the CPU only). Valid until the cache grows or closes.
+   * {@link #prepareMatrices} must have run since the cache last grew.
    */
   Bf16Matrix keyMatrix(int layer) {
-    if (keyMatrices == null) {
-      keyMatrices = new Bf16Matrix[keys.length];
-    }
-    Bf16Matrix k = keyMatrices[layer];
-    if (k == null) {
-      k = alias(keys[layer]);
-      keyMatrices[layer] = k;
-    }
-    return k;
+    return java.util.Objects.requireNonNull(keyMatrices, "prepareMatrices() first")[layer];
   }
 
   /** Layer {@code layer}'s value buffer; see {@link #keyMatrix}. */
   Bf16Matrix valueMatrix(int layer) {
-    if (valueMatrices == null) {
-      valueMatrices = new Bf16Matrix[values.length];
+    return java.util.Objects.requireNonNull(valueMatrices, "prepareMatrices() first")[layer];
+  }
+
+  /**
+   * Makes the matrices of {@link #keyMatrix} and {@link #valueMatrix} (once per allocation), on the thread
+   * that then hands them to the kernel threads.
+   */
+  void prepareMatrices() {
+    if (keyMatrices != null) {
+      return;
     }
-    Bf16Matrix v = valueMatrices[layer];
-    if (v == null) {
-      v = alias(values[layer]);
-      valueMatrices[layer] = v;
+    Bf16Matrix[] k = new Bf16Matrix[keys.length];
+    Bf16Matrix[] v = new Bf16Matrix[values.length];
+    for (int i = 0; i < keys.length; i++) {
+      k[i] = alias(keys[i]);
+      v[i] = alias(values[i]);
     }
-    return v;
+    keyMatrices = k;
+    valueMatrices = v;
   }
 
   private Bf16Matrix alias(NDArray buffer) {

@@ -204,6 +204,9 @@ final class VectorDecoder implements AutoCloseable {
       allocate(rows);
     }
     m = rows;
+    for (KvCache c : caches) {
+      c.prepareMatrices();
+    }
     System.arraycopy(caches, 0, this.caches, 0, rows);
   }
 
