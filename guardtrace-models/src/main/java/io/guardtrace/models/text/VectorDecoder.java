@@ -29,11 +29,12 @@ final class VectorDecoder implements AutoCloseable {
   static final int MAX_SHARED_ROWS = 8;
 
   /**
-   * Weight bytes per chunk of a projection's parallel loop: small enough that the thread finishing last keeps
-   * the others waiting for little (a core may also be taken by another process mid-chunk), large enough that
-   * handing chunks out costs nothing.
+   * Weight bytes per chunk of a projection's parallel loop. Each thread streams a chunk's rows front to back,
+   * so longer chunks keep the hardware prefetchers on one long stream: on the development machine a 3B decode
+   * step ran at 26-28 GB/s with 128 KB chunks, 28-31 with 1 MB and 32-36 with 2-4 MB (alternating runs,
+   * docs/performance.md); past that the last chunk of a loop leaves the other thread idle for longer.
    */
-  private static final int CHUNK_BYTES = 128 << 10;
+  private static final int CHUNK_BYTES = 2 << 20;
 
   /** One decoder layer's weights: matrices in libtorch's memory, norms and bias as bf16 values. */
   record Layer(
