@@ -441,10 +441,16 @@ public final class GuardTrace implements AutoCloseable {
     private long maxImagePixels = io.guardtrace.spi.EngineOptions.DEFAULT_MAX_DECODED_PIXELS;
     private int threads;
     private boolean prefixCache = true;
+    private DownloadListener downloadListener = DownloadListener.none();
 
     private Builder() {}
 
-    /** A local model directory in Hugging Face layout. */
+    /**
+     * A local model directory in Hugging Face layout.
+     *
+     * @param directory the directory holding config.json, tokenizer.json and the weights
+     * @return this builder
+     */
     public Builder model(java.nio.file.Path directory) {
       this.modelDir = Objects.requireNonNull(directory, "directory");
       this.modelId = null;
@@ -452,24 +458,28 @@ public final class GuardTrace implements AutoCloseable {
     }
 
     /**
-     * A model by Hugging Face id ({@code ORG/NAME}), found in the local Hugging Face cache or downloaded; a
-     * string naming an existing directory is used as a directory. Default {@value #DEFAULT_MODEL}.
+     * A model by Hugging Face id or by directory. {@code ORG/NAME} is an id, found in the local Hugging Face cache
+     * or downloaded, never a directory of that name under the working directory (such a directory makes the
+     * string ambiguous and is rejected: write {@code ./ORG/NAME} for it). An absolute path, or one starting
+     * with {@code ./} or {@code ../}, is a directory; so is any other string that names an existing directory
+     * or contains a path separator. Default (without this call) {@value #DEFAULT_MODEL}, from the hub cache.
+     *
+     * @param idOrDirectory a Hugging Face id or a directory path
+     * @return this builder
+     * @throws IllegalArgumentException when the string is ambiguous or neither an id nor a directory
      */
     public Builder model(String idOrDirectory) {
-      Objects.requireNonNull(idOrDirectory, "idOrDirectory");
-      java.nio.file.Path p = java.nio.file.Path.of(idOrDirectory);
-      if (java.nio.file.Files.isDirectory(p)) {
-        return model(p);
+      ModelReference ref;
+      try {
+        ref = ModelReference.parse(idOrDirectory, java.nio.file.Path.of(""));
+      } catch (java.nio.file.InvalidPathException e) {
+        throw new IllegalArgumentException("model '" + idOrDirectory + "' is not a valid path or id: "
+            + e.getMessage(), e);
       }
-      if (!idOrDirectory.matches("[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*")) {
-        if (idOrDirectory.contains(java.io.File.separator) || idOrDirectory.startsWith(".")) {
-          // a path that does not exist: build() reports it as a missing model directory
-          return model(p);
-        }
-        throw new IllegalArgumentException("model '" + idOrDirectory + "' is neither an existing directory nor "
-            + "a Hugging Face id of the form ORG/NAME");
+      if (ref.directory() != null) {
+        return model(ref.directory());
       }
-      this.modelId = idOrDirectory;
+      this.modelId = ref.id();
       this.modelDir = null;
       return this;
     }
@@ -657,6 +667,18 @@ public final class GuardTrace implements AutoCloseable {
     }
 
     /**
+     * Receives the progress of a model download, when a model given by id is not in the local Hugging Face
+     * cache. Default: none (guardtrace never prints progress itself).
+     *
+     * @param listener called on the building thread as files arrive
+     * @return this builder
+     */
+    public Builder downloadListener(DownloadListener listener) {
+      this.downloadListener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
      * Loads the model and returns the guard.
      *
      * @throws ModelLoadException when the model cannot be found or loaded
@@ -683,7 +705,7 @@ public final class GuardTrace implements AutoCloseable {
       if (modelDir != null) {
         return modelDir;
       }
-      return Engines.locate(modelId != null ? modelId : DEFAULT_MODEL, revision);
+      return Engines.locate(modelId != null ? modelId : DEFAULT_MODEL, revision, downloadListener);
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads() {
