@@ -47,7 +47,7 @@ final class DetectCommand implements Callable<Integer> {
       parsed.add(TraceFile.read(p));
     }
     Path demoDir = model.isDemo() ? DemoModel.directory(err) : null;
-    try (GuardTrace guard = model.builder(demoDir).build()) {
+    try (GuardTrace guard = model.builder(demoDir, err).build()) {
       for (int i = 0; i < parsed.size(); i++) {
         SafetyVerdict v = guard.detect(parsed.get(i));
         if (format.equals("json")) {

@@ -64,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
     }
     Path demoDir = model.isDemo() ? DemoModel.directory(err) : null;
     Progress progress = new Progress(err, items.size());
-    try (GuardTrace guard = model.builder(demoDir).build();
+    try (GuardTrace guard = model.builder(demoDir, err).build();
         BufferedWriter w = Files.newBufferedWriter(predFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
             StandardOpenOption.APPEND)) {
       for (int i = 0; i < items.size(); i++) {

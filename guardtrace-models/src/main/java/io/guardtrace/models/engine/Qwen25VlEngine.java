@@ -38,6 +38,8 @@ import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Qwen2.5-VL engine: tokenizer, chat template, image preprocessing, vision tower and text decoder of one
@@ -45,6 +47,7 @@ import org.jspecify.annotations.Nullable;
  * native memory scope, sharing the read-only weights. {@link #close()} waits for running requests.
  */
 public final class Qwen25VlEngine implements Engine {
+  private static final Logger LOG = LoggerFactory.getLogger(Qwen25VlEngine.class);
   private final Path dir;
   private final ModelConfig config;
   private final GenerationSettings generation;
@@ -86,6 +89,7 @@ public final class Qwen25VlEngine implements Engine {
    * @throws ModelLoadException naming the file or tensor at fault
    */
   public static Qwen25VlEngine open(EngineOptions options) {
+    long start = System.nanoTime();
     io.guardtrace.models.DjlDefaults.apply();
     Path dir = options.modelDir();
     if (!Files.isDirectory(dir)) {
@@ -113,8 +117,11 @@ public final class Qwen25VlEngine implements Engine {
       VisionPath vision = VisionPath.open(dir, config, store, device, precision, options);
       String identity = "qwen2_5_vl:" + dir.toAbsolutePath().normalize() + ":" + precision + ":"
           + vision.identity();
-      return new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, batcher, vision, identity,
-          device, options.prefixCache());
+      Qwen25VlEngine engine = new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, batcher,
+          vision, identity, device, options.prefixCache());
+      LOG.info("loaded model {} on {} ({}) in {} ms", dir, device, precision,
+          (System.nanoTime() - start) / 1_000_000);
+      return engine;
     } catch (RuntimeException e) {
       if (batcher != null) {
         batcher.close();

@@ -440,6 +440,25 @@ class HuggingFaceHubTest {
   }
 
   @Test
+  void download_writesNothingToStdoutOrStderr() {
+    org.slf4j.LoggerFactory.getILoggerFactory(); // SLF4J's own notice about a missing provider is not ours
+    java.io.PrintStream out = System.out;
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream capture = new java.io.PrintStream(captured, true, StandardCharsets.UTF_8);
+    System.setOut(capture);
+    System.setErr(capture);
+    try {
+      redirectLfs = true;
+      hub(Map.of()).locate("org/tiny", null, p -> { });
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+    assertThat(captured.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
   void listenerThatThrows_doesNotStopTheDownload() {
     Path dir = hub(Map.of()).locate("org/tiny", null, p -> {
       throw new IllegalStateException("broken progress bar");
