@@ -19,6 +19,13 @@ public record DownloadProgress(String modelId, String file, int fileIndex, int f
   /**
    * Checks the values.
    *
+   * @param modelId the model's Hugging Face id
+   * @param file the file's name in the repository
+   * @param fileIndex the file's position, from 1
+   * @param fileCount how many files the download has
+   * @param bytesDone bytes of the file on disk so far
+   * @param totalBytes the file's size, or -1 when unknown
+   * @param fileDone whether the file is complete and verified
    * @throws IllegalArgumentException when an index, count or byte count is out of range
    */
   public DownloadProgress {
