@@ -9,13 +9,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * Where and how the hub is reached, read once from the environment as {@code huggingface_hub} reads it.
  *
- * @param endpoint the hub, {@code $HF_ENDPOINT} or {@code https://huggingface.co}, without a trailing slash
+ * @param endpointText the hub, {@code $HF_ENDPOINT} or {@code https://huggingface.co}, without a trailing slash;
+ *     checked when first used ({@link #endpoint()}), so that a bad value fails a download, not a cache hit
  * @param token {@code $HF_TOKEN}, sent only to the endpoint's own origin, or null
  * @param offlineSwitch the setting that forbids network access ({@code HF_HUB_OFFLINE=1}, {@code DJL_OFFLINE=true}
  *     or {@code -Dai.djl.offline=true}), or null when downloads are allowed
  * @param cacheRoot {@code $HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code ~/.cache/huggingface/hub}
  */
-record HubSettings(URI endpoint, @Nullable String token, @Nullable String offlineSwitch, Path cacheRoot) {
+record HubSettings(String endpointText, @Nullable String token, @Nullable String offlineSwitch, Path cacheRoot) {
 
   /**
    * Reads the settings.
@@ -32,18 +33,8 @@ record HubSettings(URI endpoint, @Nullable String token, @Nullable String offlin
     while (e.endsWith("/")) {
       e = e.substring(0, e.length() - 1);
     }
-    URI endpoint;
-    try {
-      endpoint = URI.create(e);
-    } catch (IllegalArgumentException ex) {
-      throw new io.guardtrace.ModelLoadException("HF_ENDPOINT '" + e + "' is not a URL", ex);
-    }
-    if (!"https".equalsIgnoreCase(endpoint.getScheme()) && !"http".equalsIgnoreCase(endpoint.getScheme())
-        || endpoint.getHost() == null) {
-      throw new io.guardtrace.ModelLoadException("HF_ENDPOINT '" + e + "' must be an http(s) URL with a host");
-    }
     String token = env.get("HF_TOKEN");
-    return new HubSettings(endpoint, token == null || token.isBlank() ? null : token.strip(),
+    return new HubSettings(e, token == null || token.isBlank() ? null : token.strip(),
         offlineSwitch(env, properties), cacheRoot(env, home));
   }
 
@@ -84,8 +75,29 @@ record HubSettings(URI endpoint, @Nullable String token, @Nullable String offlin
     return home.resolve(".cache").resolve("huggingface").resolve("hub");
   }
 
+  /**
+   * The endpoint as a URL.
+   *
+   * @throws io.guardtrace.ModelLoadException when HF_ENDPOINT is not an http(s) URL with a host
+   */
+  URI endpoint() {
+    URI endpoint;
+    try {
+      endpoint = URI.create(endpointText);
+    } catch (IllegalArgumentException ex) {
+      throw new io.guardtrace.ModelLoadException("HF_ENDPOINT '" + endpointText + "' is not a URL", ex);
+    }
+    if (!"https".equalsIgnoreCase(endpoint.getScheme()) && !"http".equalsIgnoreCase(endpoint.getScheme())
+        || endpoint.getHost() == null) {
+      throw new io.guardtrace.ModelLoadException("HF_ENDPOINT '" + endpointText
+          + "' must be an http(s) URL with a host");
+    }
+    return endpoint;
+  }
+
   /** The endpoint's origin: scheme, host and port, compared as browsers and huggingface_hub compare them. */
   boolean sameOrigin(URI uri) {
+    URI endpoint = endpoint();
     return endpoint.getScheme().equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null
         && endpoint.getHost().equalsIgnoreCase(uri.getHost()) && port(endpoint) == port(uri);
   }

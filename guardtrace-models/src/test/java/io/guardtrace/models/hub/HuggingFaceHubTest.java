@@ -614,6 +614,14 @@ class HuggingFaceHubTest {
   }
 
   @Test
+  void badEndpoint_failsADownloadWithAModelLoadException_butNotACacheHit() {
+    assertThatThrownBy(() -> hub(Map.of("HF_ENDPOINT", "file:///etc")).locate("org/tiny", null))
+        .isInstanceOf(ModelLoadException.class).hasMessageContaining("must be an http(s) URL");
+    Path dir = hub(Map.of()).locate("org/tiny", null);
+    assertThat(hub(Map.of("HF_ENDPOINT", "not a url")).locate("org/tiny", null)).isEqualTo(dir);
+  }
+
+  @Test
   void unreachableHub_saysSoAndHowToPassADirectory() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
