@@ -102,33 +102,6 @@ public final class Json {
         : " at line " + where.getLineNr() + ", column " + where.getColumnNr();
   }
 
-  /** A required integer field. */
-  public static int requireInt(JsonNode node, String key, Path file) {
-    JsonNode v = node.get(key);
-    if (v == null || !v.canConvertToInt()) {
-      throw new ModelLoadException(file + ": required integer \"" + key + "\" is missing or invalid");
-    }
-    return v.asInt();
-  }
-
-  /** An optional integer field. */
-  public static int intOr(JsonNode node, String key, int fallback) {
-    JsonNode v = node.get(key);
-    return v == null || v.isNull() ? fallback : v.asInt(fallback);
-  }
-
-  /** An optional double field. */
-  public static double doubleOr(JsonNode node, String key, double fallback) {
-    JsonNode v = node.get(key);
-    return v == null || v.isNull() ? fallback : v.asDouble(fallback);
-  }
-
-  /** An optional boolean field. */
-  public static boolean boolOr(JsonNode node, String key, boolean fallback) {
-    JsonNode v = node.get(key);
-    return v == null || v.isNull() ? fallback : v.asBoolean(fallback);
-  }
-
   /** The first of {@code keys} present in {@code node}, or null. */
   public static @Nullable JsonNode first(JsonNode node, String... keys) {
     for (String k : keys) {
