@@ -119,7 +119,8 @@ public final class Qwen25VlEngine implements Engine {
       requireTokenizerMatches(tokenizer, config);
       store = WeightStore.open(files);
       textLoader = new TensorLoader(device, precision);
-      // owns textLoader once built; if it fails part-way, closing textLoader frees what it had loaded
+      // the decoder owns textLoader once built; if its constructor fails part-way, closing textLoader frees
+      // what was loaded
       decoder = new TextDecoder(config.text(), store, textLoader);
       textLoader.finishLoading();
       batcher = DecodeBatcher.create(decoder, decodeBatchSetting());
