@@ -145,6 +145,33 @@ class CliTest {
     assertThat(r.err()).startsWith("guardtrace: ").doesNotContain("\tat ");
   }
 
+  /**
+   * A model whose config.json holds an absurd value is a model problem (exit 4) named at load, not a
+   * division by zero on the first image blamed on the input (exit 3) or a crash (issue 16, item 6).
+   */
+  @Test
+  void absurdModelConfig_isModelProblem_namingTheField(@TempDir Path dir) throws Exception {
+    Files.copy(root().resolve("images/img_100x37.png"), dir.resolve("pic.png"));
+    Path t = trace(dir, "{\"question\": \"q\", \"thinking\": \"t\", \"answer\": \"a\", \"images\": [\"pic.png\"]}");
+    String[][] cases = {{"vision_config", "window_size", "0"}, {"", "num_hidden_layers", "-1"}};
+    for (String[] c : cases) {
+      Path model = Files.createDirectory(dir.resolve("model-" + c[1]));
+      try (var files = Files.list(Path.of(tiny()))) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.copy(f, model.resolve(f.getFileName().toString()));
+        }
+      }
+      var config = (com.fasterxml.jackson.databind.node.ObjectNode) VerdictJson.JSON.readTree(
+          Files.readString(model.resolve("config.json")));
+      var target = c[0].isEmpty() ? config : (com.fasterxml.jackson.databind.node.ObjectNode) config.get(c[0]);
+      target.put(c[1], Integer.parseInt(c[2]));
+      Files.writeString(model.resolve("config.json"), config.toString());
+      Run r = run("detect", "--model", model.toString(), "--device", "cpu", "--max-new-tokens", "2", t.toString());
+      assertThat(r.code()).as(r.err()).isEqualTo(4);
+      assertThat(r.err()).contains("config.json").contains(c[1]).doesNotContain("\tat ");
+    }
+  }
+
   @Test
   void verbose_addsStackTrace() {
     Run r = run("detect", "--verbose", "--model", tiny(), "no-such-trace.json");

@@ -1,19 +1,14 @@
 package io.guardtrace.models.safetensors;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.guardtrace.ModelLoadException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -27,8 +22,6 @@ import java.util.Map;
 public final class SafetensorsFile implements AutoCloseable {
   /** Headers larger than this are refused as corrupt (published checkpoints stay far below). */
   static final long MAX_HEADER_BYTES = 100L << 20;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path path;
   private final FileChannel channel;
@@ -46,12 +39,19 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /**
-   * Opens and validates {@code path}: the header must parse, and every tensor's byte range must match its
-   * dtype and shape and lie inside the file (a truncated shard is reported here, naming the tensor).
+   * Opens and validates {@code path}: it must be a regular file, its header must pass
+   * {@link SafetensorsHeader}'s checks (UTF-8 JSON, no duplicate keys, every entry well-formed, the tensors
+   * covering the data section exactly), and every tensor's byte range must lie inside the file (a truncated
+   * shard is reported here, naming the tensor). Messages never quote the file's bytes.
    *
    * @throws ModelLoadException naming the file and what is wrong with it
    */
   public static SafetensorsFile open(Path path) {
+    if (!Files.isRegularFile(path)) {
+      // a FIFO would block the open below forever, a device would be read without end
+      throw new ModelLoadException("weights file " + path + (Files.exists(path)
+          ? " is not a regular file (a directory, FIFO or device)" : " does not exist"));
+    }
     FileChannel ch;
     try {
       ch = FileChannel.open(path, StandardOpenOption.READ);
@@ -66,43 +66,17 @@ public final class SafetensorsFile implements AutoCloseable {
       ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       readFully(ch, lenBuf, 0);
       long headerLen = lenBuf.flip().getLong();
-      if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > fileSize) {
-        throw new ModelLoadException("weights file " + path + " has a corrupt safetensors header length "
-            + headerLen + " (file size " + fileSize + ")");
+      if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || headerLen > fileSize - 8) {
+        // the length's value is not printed: they are the file's first 8 bytes, whatever the file is
+        throw new ModelLoadException("weights file " + path + " is not a safetensors file: its header length is"
+            + " not between 1 byte and " + Math.min(MAX_HEADER_BYTES, fileSize - 8) + " bytes (file size "
+            + fileSize + ")");
       }
       ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
       readFully(ch, headerBuf, 8);
-      JsonNode header;
-      try {
-        header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new ModelLoadException("weights file " + path + " has an unparseable safetensors header", e);
-      }
-      if (header == null || !header.isObject()) {
-        throw new ModelLoadException("weights file " + path + " has a safetensors header that is not an object");
-      }
       long dataStart = 8 + headerLen;
-      long dataSize = fileSize - dataStart;
-      Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-      Map<String, String> meta = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        String name = e.getKey();
-        JsonNode node = e.getValue();
-        if (name.equals("__metadata__")) {
-          node.fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
-          continue;
-        }
-        TensorInfo info = TensorInfo.fromHeader(path, name, node);
-        if (info.end() > dataSize) {
-          throw new ModelLoadException("weights file " + path + " is truncated: tensor '" + name
-              + "' ends at byte " + info.end() + " of the data section but the file holds only " + dataSize
-              + " data bytes (re-download the file)");
-        }
-        tensors.put(name, info);
-      }
-      return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(tensors),
-          Collections.unmodifiableMap(meta));
+      SafetensorsHeader header = SafetensorsHeader.parse(path, headerBuf.array(), fileSize - dataStart);
+      return new SafetensorsFile(path, ch, dataStart, header.tensors(), header.metadata());
     } catch (IOException e) {
       closeQuietly(ch);
       throw new ModelLoadException("cannot read weights file " + path + ": " + e, e);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.guardtrace.ModelLoadException;
 import io.guardtrace.models.config.Json;
+import io.guardtrace.models.config.Untrusted;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,18 +48,22 @@ public final class QwenTokenizer implements AutoCloseable {
   private final HuggingFaceTokenizer plain;
   private final Map<String, Integer> addedIds;
   private final Map<String, Integer> nonSpecialAdded;
+  private final int maxTokenId;
 
   private QwenTokenizer(HuggingFaceTokenizer full, HuggingFaceTokenizer plain,
-      Map<String, Integer> addedIds, Map<String, Integer> nonSpecialAdded) {
+      Map<String, Integer> addedIds, Map<String, Integer> nonSpecialAdded, int maxTokenId) {
     this.full = full;
     this.plain = plain;
     this.addedIds = addedIds;
     this.nonSpecialAdded = nonSpecialAdded;
+    this.maxTokenId = maxTokenId;
   }
 
   /**
-   * Loads {@code tokenizer.json}.
+   * Loads {@code tokenizer.json} (read only if it is a regular file of at most {@link Json#MAX_FILE_BYTES}).
    *
+   * @param tokenizerJson the file
+   * @return the tokenizer
    * @throws ModelLoadException when the file is missing or not a valid tokenizer
    */
   public static QwenTokenizer load(Path tokenizerJson) {
@@ -66,29 +71,51 @@ public final class QwenTokenizer implements AutoCloseable {
     if (!Files.exists(tokenizerJson)) {
       throw new ModelLoadException("model file tokenizer.json is missing from " + tokenizerJson.getParent());
     }
-    try {
-      byte[] bytes = Files.readAllBytes(tokenizerJson);
-      JsonNode root = Json.MAPPER.readTree(bytes);
-      Map<String, Integer> added = new LinkedHashMap<>();
-      Map<String, Integer> nonSpecial = new LinkedHashMap<>();
-      JsonNode tokens = root.path("added_tokens");
-      for (JsonNode t : tokens) {
-        added.put(t.path("content").asText(), t.path("id").asInt());
-        if (!t.path("special").asBoolean(false)) {
-          nonSpecial.put(t.path("content").asText(), t.path("id").asInt());
-        }
+    byte[] bytes = Json.readBytes(tokenizerJson);
+    JsonNode root = Json.parseObject(bytes, tokenizerJson);
+    Map<String, Integer> added = new LinkedHashMap<>();
+    Map<String, Integer> nonSpecial = new LinkedHashMap<>();
+    int maxId = -1;
+    for (JsonNode t : root.path("added_tokens")) {
+      JsonNode id = t.path("id");
+      if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) {
+        throw new ModelLoadException(tokenizerJson + ": an added token's \"id\" is not a non-negative whole number");
       }
+      added.put(t.path("content").asText(), id.asInt());
+      if (!t.path("special").asBoolean(false)) {
+        nonSpecial.put(t.path("content").asText(), id.asInt());
+      }
+      maxId = Math.max(maxId, id.asInt());
+    }
+    for (JsonNode id : root.path("model").path("vocab")) {
+      maxId = Math.max(maxId, id.asInt());
+    }
+    HuggingFaceTokenizer full = null;
+    try {
       ObjectNode stripped = root.deepCopy();
       stripped.putArray("added_tokens");
       byte[] plainBytes = Json.MAPPER.writeValueAsBytes(stripped);
-      HuggingFaceTokenizer full = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), OPTIONS);
-      HuggingFaceTokenizer plain =
-          HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(plainBytes), OPTIONS);
+      full = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), OPTIONS);
+      HuggingFaceTokenizer plain = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(plainBytes), OPTIONS);
       return new QwenTokenizer(full, plain, Collections.unmodifiableMap(added),
-          Collections.unmodifiableMap(nonSpecial));
+          Collections.unmodifiableMap(nonSpecial), maxId);
     } catch (IOException | RuntimeException e) {
-      throw new ModelLoadException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+      if (full != null) {
+        full.close();
+      }
+      throw new ModelLoadException("cannot load tokenizer " + tokenizerJson + ": "
+          + Untrusted.quote(String.valueOf(e.getMessage())), e);
     }
+  }
+
+  /**
+   * The largest token id of the tokenizer's vocabulary and added tokens: the model's embedding must have a
+   * row for it.
+   *
+   * @return the largest id, or -1 for an empty tokenizer
+   */
+  public int maxTokenId() {
+    return maxTokenId;
   }
 
   /**

@@ -61,8 +61,9 @@ public final class TextDecoder implements AutoCloseable {
       NDArray gateUp = loader.loadConcat(store, new String[] {
           store.text(p + "mlp.gate_proj.weight"), store.text(p + "mlp.up_proj.weight")},
           new long[][] {{cfg.intermediateSize(), h}, {cfg.intermediateSize(), h}});
-      // the order is make_ops.py's decoder_layer contract; the four matrices may be packed for oneDNN
-      layers[i] = new TorchOps.TensorList(
+      // the order is make_ops.py's decoder_layer contract; the four matrices may be packed for oneDNN.
+      // The loader owns the list too, so a load failing at a later layer frees this one with the loader.
+      layers[i] = loader.own(new TorchOps.TensorList(
           loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h), // (hidden)
           loader.forDecoderLinear(qkvW), // ((heads + 2 * kvHeads) * headDim, hidden)
           qkvB, // ((heads + 2 * kvHeads) * headDim)
@@ -70,7 +71,7 @@ public final class TextDecoder implements AutoCloseable {
           loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h), // (hidden)
           loader.forDecoderLinear(gateUp), // (2 * intermediate, hidden)
           loader.forDecoderLinear(
-              loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize())));
+              loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize()))));
     }
     ops = loader.torch();
   }

@@ -17,6 +17,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,6 +38,7 @@ public final class TensorLoader implements AutoCloseable {
   private final NDManager manager;
   private final Precision precision;
   private final @Nullable TorchOps ops;
+  private final List<AutoCloseable> owned = new ArrayList<>();
   private @Nullable ByteBuffer staging;
 
   /** Compute precisions. */
@@ -175,6 +178,20 @@ public final class TensorLoader implements AutoCloseable {
     return ops != null ? ops : TorchOps.on(manager.getDevice());
   }
 
+  /**
+   * Makes {@code resource}, a native object built from this loader's weights that holds references of its own
+   * to them (such as a {@link TorchOps.TensorList}), part of what {@link #close()} frees. So a model whose
+   * loading fails part-way frees everything by closing its loaders; closing such a resource twice is harmless.
+   *
+   * @param <T> the resource's type
+   * @param resource the resource
+   * @return {@code resource}
+   */
+  public synchronized <T extends AutoCloseable> T own(T resource) {
+    owned.add(resource);
+    return resource;
+  }
+
   /** Frees the staging buffer once every weight is loaded. */
   public void finishLoading() {
     staging = null;
@@ -277,8 +294,26 @@ public final class TensorLoader implements AutoCloseable {
     }
   }
 
+  /** Frees every weight this loader created and every resource it {@linkplain #own owns}. Idempotent. */
   @Override
   public void close() {
+    List<AutoCloseable> resources;
+    synchronized (this) {
+      resources = new ArrayList<>(owned);
+      owned.clear();
+      staging = null;
+    }
+    RuntimeException failure = null;
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        failure = failure == null ? new IllegalStateException("cannot free a loaded weight", e) : failure;
+      }
+    }
     manager.close();
+    if (failure != null) {
+      throw failure;
+    }
   }
 }

@@ -3,10 +3,11 @@ package io.guardtrace.models.weights;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.guardtrace.ModelLoadException;
 import io.guardtrace.models.config.Json;
+import io.guardtrace.models.config.ModelDirectory;
+import io.guardtrace.models.config.Untrusted;
 import io.guardtrace.models.safetensors.SafetensorsFile;
 import io.guardtrace.models.safetensors.TensorInfo;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -28,6 +29,8 @@ import org.jspecify.annotations.Nullable;
 public final class WeightStore implements AutoCloseable {
   private static final String[] TEXT_PREFIXES = {"model.", "model.language_model.", "language_model.model."};
   private static final String[] VISION_PREFIXES = {"visual.", "model.visual."};
+  private static final String INDEX = "model.safetensors.index.json";
+  private static final String SINGLE = "model.safetensors";
 
   private final Path dir;
   private final Map<String, SafetensorsFile> byTensor;
@@ -42,16 +45,27 @@ public final class WeightStore implements AutoCloseable {
   /**
    * Opens the weights in {@code dir}.
    *
-   * @throws ModelLoadException when no weights are found, the index names a missing shard, or a shard is
-   *     corrupt or truncated
+   * @throws ModelLoadException when no weights are found, the index names a missing shard or a file outside
+   *     the directory, or a shard is corrupt or truncated
    */
   public static WeightStore open(Path dir) {
-    Path index = dir.resolve("model.safetensors.index.json");
-    Path single = dir.resolve("model.safetensors");
+    return open(ModelDirectory.of(dir));
+  }
+
+  /**
+   * Opens the weights in {@code files}: {@code model.safetensors}, or the shards its
+   * {@code model.safetensors.index.json} names (each a plain file name, looked up through {@code files}).
+   *
+   * @throws ModelLoadException when no weights are found, the index names a missing shard or a file outside
+   *     the directory, or a shard is corrupt or truncated
+   */
+  public static WeightStore open(ModelDirectory files) {
+    Path dir = files.path();
     Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
-    List<SafetensorsFile> files = new ArrayList<>();
+    List<SafetensorsFile> opened = new ArrayList<>();
     try {
-      if (Files.exists(index)) {
+      if (files.has(INDEX)) {
+        Path index = files.file(INDEX);
         JsonNode map = Json.read(index).get("weight_map");
         if (map == null || !map.isObject()) {
           throw new ModelLoadException(index + " has no weight_map");
@@ -59,27 +73,28 @@ public final class WeightStore implements AutoCloseable {
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> e = it.next();
+          String tensor = Untrusted.quote(e.getKey());
+          if (!e.getValue().isTextual()) {
+            throw new ModelLoadException(index + ": the weight_map entry of tensor " + tensor
+                + " is not a file name");
+          }
           String shardName = e.getValue().asText();
           SafetensorsFile shard = shards.get(shardName);
           if (shard == null) {
-            Path shardPath = dir.resolve(shardName);
-            if (!Files.exists(shardPath)) {
-              throw new ModelLoadException("weights shard " + shardName + " listed in " + index
-                  + " is missing (the download may be incomplete)");
-            }
-            shard = SafetensorsFile.open(shardPath);
+            shard = SafetensorsFile.open(files.file(shardName, "weights shard " + Untrusted.quote(shardName)
+                + " (the file of tensor " + tensor + " in " + INDEX + "'s weight_map)"));
             shards.put(shardName, shard);
-            files.add(shard);
+            opened.add(shard);
           }
           if (!shard.contains(e.getKey())) {
-            throw new ModelLoadException("tensor '" + e.getKey() + "' is listed in " + index
-                + " but missing from " + shardName);
+            throw new ModelLoadException("tensor " + tensor + " is listed in " + index
+                + " but missing from " + Untrusted.quote(shardName));
           }
           byTensor.put(e.getKey(), shard);
         }
-      } else if (Files.exists(single)) {
-        SafetensorsFile f = SafetensorsFile.open(single);
-        files.add(f);
+      } else if (files.has(SINGLE)) {
+        SafetensorsFile f = SafetensorsFile.open(files.file(SINGLE));
+        opened.add(f);
         for (String name : f.tensors().keySet()) {
           byTensor.put(name, f);
         }
@@ -88,10 +103,10 @@ public final class WeightStore implements AutoCloseable {
             + ": expected model.safetensors or model.safetensors.index.json with its shards");
       }
     } catch (RuntimeException e) {
-      files.forEach(SafetensorsFile::close);
+      opened.forEach(SafetensorsFile::close);
       throw e;
     }
-    return new WeightStore(dir, byTensor, files);
+    return new WeightStore(dir, byTensor, opened);
   }
 
   /** The checkpoint directory. */
