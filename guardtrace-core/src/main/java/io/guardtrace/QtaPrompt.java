@@ -9,7 +9,8 @@ import java.util.List;
  * then one text part {@code Current Task Query: {q}\nCurrent Task Thinking: {t}\nCurrent Task Cleaned Response:
  * {a}}. A trace without images has no image part, as in the reference's test-set evaluation; with
  * {@code missingImageNotice} the text part {@value #MISSING_IMAGE} stands in the image's place, as in the
- * reference's published demo.
+ * reference's published demo. A trace marked {@link QtaTrace#imageUnavailable()} gets that part after its
+ * images whatever the option, as the reference evaluation does for an image it cannot load.
  *
  * <p>Text is passed through {@link #sanitize}: lone UTF-16 surrogates (which no tokenizer can encode) become
  * U+FFFD; every other character, control characters included, is kept, since hiding text from the guard is
@@ -36,7 +37,7 @@ public final class QtaPrompt {
     for (TraceImage image : trace.images()) {
       parts.add(PromptPart.image(image));
     }
-    if (trace.images().isEmpty() && missingImageNotice) {
+    if (trace.imageUnavailable() || trace.images().isEmpty() && missingImageNotice) {
       parts.add(PromptPart.text(MISSING_IMAGE));
     }
     parts.add(PromptPart.text(text(trace.question(), thinking, trace.answer())));
