@@ -6,7 +6,7 @@ import io.guardtrace.GuardTraceCancelledException;
 import io.guardtrace.GuardTraceClosedException;
 import io.guardtrace.GuardTraceException;
 import io.guardtrace.SafetyVerdict;
-import io.guardtrace.models.image.ImageDecoder;
+import io.guardtrace.image.ImageDecoder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.guardtrace.InvalidImageException;
 import io.guardtrace.QtaTrace;
 import io.guardtrace.TraceImage;
-import io.guardtrace.models.image.ImageDecoder;
+import io.guardtrace.image.ImageDecoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;

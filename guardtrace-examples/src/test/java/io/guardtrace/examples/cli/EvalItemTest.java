@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.guardtrace.InvalidInputException;
 import io.guardtrace.examples.cli.EvalItem.ImageStatus;
-import io.guardtrace.models.image.ImageDecoder;
+import io.guardtrace.image.ImageDecoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
