@@ -181,6 +181,9 @@ final class EvalCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(cl, "--predictions names one file: pass one dataset with it, or "
           + "drop it to keep each dataset's predictions beside it");
     }
+    if (datasets.stream().map(f -> f.toAbsolutePath().normalize()).distinct().count() < datasets.size()) {
+      throw new CommandLine.ParameterException(cl, "a dataset is given twice");
+    }
     if (model.missingImageNotice) {
       throw new CommandLine.ParameterException(cl, "--missing-image-notice does not apply to eval: as in the "
           + "reference, an item whose image is missing gets the notice and an item without an image does not");

@@ -231,6 +231,7 @@ class CliTest {
     assertThat(run("eval", "--unparsed-as", "maybe", noImages.toString()).code()).isEqualTo(2);
     assertThat(run("eval", "--missing-image-notice", noImages.toString()).code()).isEqualTo(2);
     assertThat(run("eval", "--predictions", "p.jsonl", noImages.toString(), labels.toString()).code()).isEqualTo(2);
+    assertThat(run("eval", noImages.toString(), noImages.toString()).err()).contains("given twice");
   }
 
   @Test
