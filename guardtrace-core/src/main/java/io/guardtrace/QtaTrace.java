@@ -21,8 +21,12 @@ import java.util.Objects;
  * @param thinking the model's reasoning (may be empty)
  * @param answer the model's final answer (may be empty)
  * @param images the question's images, in order
+ * @param imageUnavailable whether the question named an image that could not be loaded: the guard then reads
+ *     the text part {@value QtaPrompt#MISSING_IMAGE} after the images (none, usually), as the reference
+ *     evaluation tells the model about an image it failed to open
  */
-public record QtaTrace(String question, String thinking, String answer, List<TraceImage> images) {
+public record QtaTrace(String question, String thinking, String answer, List<TraceImage> images,
+    boolean imageUnavailable) {
 
   public QtaTrace {
     Objects.requireNonNull(question, "question");
@@ -36,6 +40,18 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     }
   }
 
+  /**
+   * A trace whose images are all available.
+   *
+   * @param question the user's question text
+   * @param thinking the model's reasoning (may be empty)
+   * @param answer the model's final answer (may be empty)
+   * @param images the question's images, in order
+   */
+  public QtaTrace(String question, String thinking, String answer, List<TraceImage> images) {
+    this(question, thinking, answer, images, false);
+  }
+
   /** A text-only trace. */
   public static QtaTrace of(String question, String thinking, String answer) {
     return new QtaTrace(question, thinking, answer, List.of());
@@ -46,17 +62,26 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     Objects.requireNonNull(image, "image");
     List<TraceImage> all = new ArrayList<>(images);
     all.add(image);
-    return new QtaTrace(question, thinking, answer, all);
+    return new QtaTrace(question, thinking, answer, all, imageUnavailable);
   }
 
   /** A copy with {@code thinking} replaced. */
   public QtaTrace withThinking(String thinking) {
-    return new QtaTrace(question, thinking, answer, images);
+    return new QtaTrace(question, thinking, answer, images, imageUnavailable);
   }
 
   /** A copy with {@code answer} replaced. */
   public QtaTrace withAnswer(String answer) {
-    return new QtaTrace(question, thinking, answer, images);
+    return new QtaTrace(question, thinking, answer, images, imageUnavailable);
+  }
+
+  /**
+   * A copy marked as naming an image that could not be loaded (see {@link #imageUnavailable()}).
+   *
+   * @return the marked copy
+   */
+  public QtaTrace withImageUnavailable() {
+    return new QtaTrace(question, thinking, answer, images, true);
   }
 
   /** A builder, for traces assembled step by step. */
@@ -70,6 +95,7 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     private String thinking = "";
     private String answer = "";
     private final List<TraceImage> images = new ArrayList<>();
+    private boolean imageUnavailable;
 
     private Builder() {}
 
@@ -97,9 +123,15 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
       return this;
     }
 
+    /** Marks the trace as naming an image that could not be loaded (see {@link QtaTrace#imageUnavailable()}). */
+    public Builder imageUnavailable() {
+      this.imageUnavailable = true;
+      return this;
+    }
+
     /** The trace. */
     public QtaTrace build() {
-      return new QtaTrace(question, thinking, answer, images);
+      return new QtaTrace(question, thinking, answer, images, imageUnavailable);
     }
   }
 }

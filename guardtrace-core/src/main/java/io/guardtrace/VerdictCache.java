@@ -21,7 +21,9 @@ final class VerdictCache {
       String question, String thinking, String answer, List<String> imageHashes) {
     static Key of(String engine, String systemPrompt, int maxNewTokens, int tokenBudget,
         boolean missingImageNotice, QtaTrace trace) {
-      return new Key(engine, systemPrompt, maxNewTokens, tokenBudget, missingImageNotice, trace.question(),
+      // whether the prompt carries the missing-image notice, from the option or from the trace
+      boolean notice = trace.imageUnavailable() || trace.images().isEmpty() && missingImageNotice;
+      return new Key(engine, systemPrompt, maxNewTokens, tokenBudget, notice, trace.question(),
           trace.thinking(), trace.answer(), trace.images().stream().map(TraceImage::sha256).toList());
     }
   }
