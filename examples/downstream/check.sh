@@ -21,7 +21,7 @@ fi
 rm -rf "$REPO/io/guardtrace"
 
 echo "== mvn install (tests skipped: mvn verify runs them)"
-mvn -B -ntp -q -f "$ROOT/pom.xml" install -DskipTests -Dmaven.repo.local="$REPO"
+mvn -B -ntp -Dstyle.color=never -q -f "$ROOT/pom.xml" install -DskipTests -Dmaven.repo.local="$REPO"
 
 echo "== installed artifacts"
 for a in core image models test; do
@@ -39,7 +39,7 @@ test ! -e "$REPO/io/guardtrace/guardtrace-examples" || { echo "guardtrace-exampl
 
 for project in java kotlin; do
   echo "== downstream $project project: mvn -o test"
-  mvn -B -ntp -o -f "$ROOT/examples/downstream/$project/pom.xml" -Dmaven.repo.local="$REPO" test \
+  mvn -B -ntp -Dstyle.color=never -o -f "$ROOT/examples/downstream/$project/pom.xml" -Dmaven.repo.local="$REPO" test \
     | grep -E "Tests run:|BUILD|ERROR"
 done
 
@@ -58,7 +58,7 @@ for case in "Linux:amd64:linux-x86_64" "Linux:aarch64:linux-aarch64" "Mac OS X:a
   java -cp "$CLASSWORLDS" -Dclassworlds.conf="$CONF" -Dmaven.home="$MAVEN_HOME" \
     -Dmaven.multiModuleProjectDirectory="$ROOT/examples/downstream/java" \
     -Dguardtrace.foreignOs.name="$os" -Dguardtrace.foreignOs.arch="$arch" \
-    org.codehaus.plexus.classworlds.launcher.Launcher -B -ntp -q -o -f "$ROOT/examples/downstream/java/pom.xml" \
+    org.codehaus.plexus.classworlds.launcher.Launcher -B -ntp -Dstyle.color=never -q -o -f "$ROOT/examples/downstream/java/pom.xml" \
     -Dmaven.repo.local="$REPO" dependency:tree -Dincludes=ai.djl.pytorch:pytorch-native-cpu -DoutputFile="$tree"
   got=$(grep -o 'ai.djl.pytorch:pytorch-native-cpu:jar:[^:]*' "$tree" | sed 's/.*:jar://' | tr '\n' ' ' | xargs || true)
   rm -f "$tree"
