@@ -28,6 +28,14 @@ import java.util.Objects;
 public record QtaTrace(String question, String thinking, String answer, List<TraceImage> images,
     boolean imageUnavailable) {
 
+  /**
+   * Checks the fields as the class documents.
+   *
+   * @param question the user's question text
+   * @param thinking the model's reasoning (may be empty)
+   * @param answer the model's final answer (may be empty)
+   * @param images the question's images, in order
+   */
   public QtaTrace {
     Objects.requireNonNull(question, "question");
     Objects.requireNonNull(thinking, "thinking");
@@ -52,12 +60,24 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     this(question, thinking, answer, images, false);
   }
 
-  /** A text-only trace. */
+  /**
+   * A text-only trace.
+   *
+   * @param question the user's question
+   * @param thinking the model's reasoning (may be empty)
+   * @param answer the model's final answer (may be empty)
+   * @return the trace, without images
+   */
   public static QtaTrace of(String question, String thinking, String answer) {
     return new QtaTrace(question, thinking, answer, List.of());
   }
 
-  /** A copy with {@code image} appended to the question's images. */
+  /**
+   * A copy with {@code image} appended to the question's images.
+   *
+   * @param image the image to add
+   * @return the copy
+   */
   public QtaTrace withImage(TraceImage image) {
     Objects.requireNonNull(image, "image");
     List<TraceImage> all = new ArrayList<>(images);
@@ -65,12 +85,22 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     return new QtaTrace(question, thinking, answer, all, imageUnavailable);
   }
 
-  /** A copy with {@code thinking} replaced. */
+  /**
+   * A copy with {@code thinking} replaced.
+   *
+   * @param thinking the new thinking
+   * @return the copy
+   */
   public QtaTrace withThinking(String thinking) {
     return new QtaTrace(question, thinking, answer, images, imageUnavailable);
   }
 
-  /** A copy with {@code answer} replaced. */
+  /**
+   * A copy with {@code answer} replaced.
+   *
+   * @param answer the new answer
+   * @return the copy
+   */
   public QtaTrace withAnswer(String answer) {
     return new QtaTrace(question, thinking, answer, images, imageUnavailable);
   }
@@ -84,7 +114,11 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     return new QtaTrace(question, thinking, answer, images, true);
   }
 
-  /** A builder, for traces assembled step by step. */
+  /**
+   * A builder, for traces assembled step by step.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -99,37 +133,65 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
 
     private Builder() {}
 
-    /** The question text. */
+    /**
+     * The question text.
+     *
+     * @param question the user's question
+     * @return this builder
+     */
     public Builder question(String question) {
       this.question = Objects.requireNonNull(question, "question");
       return this;
     }
 
-    /** The reasoning text. */
+    /**
+     * The reasoning text.
+     *
+     * @param thinking the model's reasoning
+     * @return this builder
+     */
     public Builder thinking(String thinking) {
       this.thinking = Objects.requireNonNull(thinking, "thinking");
       return this;
     }
 
-    /** The final answer. */
+    /**
+     * The final answer.
+     *
+     * @param answer the model's final answer
+     * @return this builder
+     */
     public Builder answer(String answer) {
       this.answer = Objects.requireNonNull(answer, "answer");
       return this;
     }
 
-    /** Appends an image. */
+    /**
+     * Appends an image.
+     *
+     * @param image the image to append
+     * @return this builder
+     */
     public Builder image(TraceImage image) {
       images.add(Objects.requireNonNull(image, "image"));
       return this;
     }
 
-    /** Marks the trace as naming an image that could not be loaded (see {@link QtaTrace#imageUnavailable()}). */
+    /**
+     * Marks the trace as naming an image that could not be loaded (see {@link QtaTrace#imageUnavailable()}).
+     *
+     * @return this builder
+     */
     public Builder imageUnavailable() {
       this.imageUnavailable = true;
       return this;
     }
 
-    /** The trace. */
+    /**
+     * The trace.
+     *
+     * @return the trace
+     */
     public QtaTrace build() {
       return new QtaTrace(question, thinking, answer, images, imageUnavailable);
     }

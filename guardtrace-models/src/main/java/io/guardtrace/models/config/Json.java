@@ -102,7 +102,13 @@ public final class Json {
         : " at line " + where.getLineNr() + ", column " + where.getColumnNr();
   }
 
-  /** The first of {@code keys} present in {@code node}, or null. */
+  /**
+   * The first of {@code keys} present in {@code node}, or null.
+   *
+   * @param node the object to search
+   * @param keys field names, in order of preference
+   * @return the first field present, or null
+   */
   public static @Nullable JsonNode first(JsonNode node, String... keys) {
     for (String k : keys) {
       JsonNode v = node.get(k);

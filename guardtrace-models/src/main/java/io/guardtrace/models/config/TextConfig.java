@@ -112,7 +112,11 @@ public record TextConfig(
     return out;
   }
 
-  /** Query heads served by each key/value head. */
+  /**
+   * Query heads served by each key/value head.
+   *
+   * @return query heads served by each key/value head
+   */
   public int groups() {
     return numHeads / numKvHeads;
   }

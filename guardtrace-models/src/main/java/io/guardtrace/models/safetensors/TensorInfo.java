@@ -30,12 +30,20 @@ public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, lon
     return n;
   }
 
-  /** The number of bytes. */
+  /**
+   * The number of bytes.
+   *
+   * @return the number of bytes
+   */
   public long byteSize() {
     return end - begin;
   }
 
-  /** The shape as ints (every dimension of a real checkpoint fits). */
+  /**
+   * The shape as ints (every dimension of a real checkpoint fits).
+   *
+   * @return the shape
+   */
   public int[] intShape() {
     int[] s = new int[shape.length];
     for (int i = 0; i < shape.length; i++) {

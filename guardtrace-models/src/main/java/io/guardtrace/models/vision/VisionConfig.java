@@ -95,22 +95,39 @@ public record VisionConfig(
         f.doubleOr("rms_norm_eps", 1e-6, 0, 1));
   }
 
-  /** Head width. */
+  /**
+   * Head width.
+   *
+   * @return head width
+   */
   public int headDim() {
     return hiddenSize / numHeads;
   }
 
-  /** Patches per merged token (4). */
+  /**
+   * Patches per merged token (4).
+   *
+   * @return patches per merged token (4)
+   */
   public int mergeUnit() {
     return spatialMergeSize * spatialMergeSize;
   }
 
-  /** Values per patch row (channels x frames x patch x patch). */
+  /**
+   * Values per patch row (channels x frames x patch x patch).
+   *
+   * @return values per patch row (channels x frames x patch x patch)
+   */
   public int patchRowLength() {
     return inChannels * temporalPatchSize * patchSize * patchSize;
   }
 
-  /** Whether block {@code i} attends over the whole image. */
+  /**
+   * Whether block {@code i} attends over the whole image.
+   *
+   * @param i a block's index
+   * @return whether it uses full attention
+   */
   public boolean fullAttention(int i) {
     for (int b : fullAttBlockIndexes) {
       if (b == i) {
