@@ -41,7 +41,7 @@ final class StreamGate {
 
   Flux<ChatClientResponse> guard(Flux<ChatClientResponse> upstream, ChatClientRequest request) {
     return upstream
-        .concatMap(this::onChunk)
+        .concatMap(this::onChunk, 1)
         .concatWith(Flux.defer(() -> onComplete(request)))
         // the refusal ends the stream: takeUntil cancels the model's stream behind it
         .takeUntil(r -> r == refusal)
