@@ -191,7 +191,8 @@ public final class GuardTrace implements AutoCloseable {
     PromptBudget.Fitted fitted = PromptBudget.fit(engine, systemPrompt, trace, options.missingImageNotice(),
         options.tokenBudget());
     EngineRequest request = new EngineRequest(systemPrompt, fitted.parts(), options.maxNewTokens(), false,
-        EngineRequest.TokenListener.NONE, () -> cancelled.getAsBoolean() || closed.get());
+        EngineRequest.TokenListener.NONE, () -> cancelled.getAsBoolean() || closed.get(),
+        QtaPrompt.traceAsSent(trace, fitted.parts(), fitted.truncated()));
     EngineResult r;
     try {
       r = runner.apply(request);

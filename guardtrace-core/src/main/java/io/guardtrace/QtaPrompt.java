@@ -43,6 +43,23 @@ public final class QtaPrompt {
     return parts;
   }
 
+  /**
+   * The trace as {@code parts} present it to the model: {@code trace} itself, or, when the budget cut its
+   * thinking, a copy whose thinking is the cut text (marker included) read back from the QTA text part.
+   */
+  static QtaTrace traceAsSent(QtaTrace trace, List<PromptPart> parts, boolean truncated) {
+    if (!truncated) {
+      return trace;
+    }
+    String text = ((PromptPart.Text) parts.get(parts.size() - 1)).text();
+    String head = QUERY + sanitize(trace.question()) + THINKING;
+    String tail = RESPONSE + sanitize(trace.answer());
+    if (!text.startsWith(head) || !text.endsWith(tail) || text.length() < head.length() + tail.length()) {
+      throw new IllegalStateException("the last user part is not this trace's QTA text");
+    }
+    return trace.withThinking(text.substring(head.length(), text.length() - tail.length()));
+  }
+
   /** The QTA text part. */
   public static String text(String question, String thinking, String answer) {
     return QUERY + sanitize(question) + THINKING + sanitize(thinking) + RESPONSE + sanitize(answer);

@@ -1,7 +1,9 @@
 package io.guardtrace.spi;
 
+import io.guardtrace.QtaTrace;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One generation request: a system prompt and the ordered parts of a single user turn, as the reference
@@ -14,6 +16,10 @@ import java.util.Objects;
  * @param listener receives each generated token as it is produced
  * @param cancellation polled once per decode step; when it reports cancelled, generation stops with
  *     {@link io.guardtrace.GuardTraceCancelledException}
+ * @param trace the trace this request judges, as the model sees it (after the token budget cut the middle of
+ *     its thinking, if it did), or null for a request not made from a trace. Engines generate from
+ *     {@code systemPrompt} and {@code userParts} alone; this is for engines that answer by the trace's
+ *     content, such as the scripted engine of {@code guardtrace-test}.
  */
 public record EngineRequest(
     String systemPrompt,
@@ -21,7 +27,8 @@ public record EngineRequest(
     int maxNewTokens,
     boolean ignoreEos,
     TokenListener listener,
-    Cancellation cancellation) {
+    Cancellation cancellation,
+    @Nullable QtaTrace trace) {
 
   public EngineRequest {
     Objects.requireNonNull(systemPrompt, "systemPrompt");
@@ -31,6 +38,21 @@ public record EngineRequest(
     if (maxNewTokens < 1) {
       throw new IllegalArgumentException("maxNewTokens must be at least 1, was " + maxNewTokens);
     }
+  }
+
+  /**
+   * A request not made from a trace.
+   *
+   * @param systemPrompt the system message text
+   * @param userParts the user turn's parts in order
+   * @param maxNewTokens the maximum number of tokens to generate, at least 1
+   * @param ignoreEos when true generation runs for exactly {@code maxNewTokens}
+   * @param listener receives each generated token as it is produced
+   * @param cancellation polled once per decode step
+   */
+  public EngineRequest(String systemPrompt, List<PromptPart> userParts, int maxNewTokens, boolean ignoreEos,
+      TokenListener listener, Cancellation cancellation) {
+    this(systemPrompt, userParts, maxNewTokens, ignoreEos, listener, cancellation, null);
   }
 
   /** A request with no listener and no cancellation. */

@@ -1,6 +1,9 @@
 package io.guardtrace.models.image;
 
 import io.guardtrace.TraceImage;
+import io.guardtrace.image.ImageDecoder;
+import io.guardtrace.image.RgbImage;
+import io.guardtrace.image.SmartResize;
 
 /**
  * The slow (PIL-based) {@code Qwen2VLImageProcessor._preprocess} of transformers, as GuardTrace feeds it one

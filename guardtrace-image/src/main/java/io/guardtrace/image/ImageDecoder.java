@@ -1,4 +1,4 @@
-package io.guardtrace.models.image;
+package io.guardtrace.image;
 
 import io.guardtrace.InvalidImageException;
 import io.guardtrace.TraceImage;

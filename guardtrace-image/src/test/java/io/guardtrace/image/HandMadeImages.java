@@ -1,4 +1,4 @@
-package io.guardtrace.models.image;
+package io.guardtrace.image;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

@@ -1,11 +1,10 @@
-package io.guardtrace.models.image;
+package io.guardtrace.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.guardtrace.InvalidImageException;
 import io.guardtrace.TraceImage;
-import io.guardtrace.models.Fixtures;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.io.ByteArrayOutputStream;
@@ -196,6 +195,14 @@ class ImageDecoderTest {
     assertThat(ImageIO.getImageReadersByFormatName("webp").hasNext()).isTrue();
   }
 
+  /** An image of the reference golden data (testdata/qwen2_5_vl/images, located as the build passes it). */
+  private static java.nio.file.Path goldenImage(String name) {
+    String base = System.getProperty("guardtrace.testdata", "../testdata");
+    java.nio.file.Path p = java.nio.file.Path.of(base, "qwen2_5_vl", "images", name);
+    assertThat(p).as("golden image").isRegularFile();
+    return p;
+  }
+
   private static byte[] resource(String name) throws IOException {
     try (var in = ImageDecoderTest.class.getResourceAsStream(name)) {
       assertThat(in).as("test resource " + name).isNotNull();
@@ -285,7 +292,7 @@ class ImageDecoderTest {
 
   @Test
   void fixtureRgbaPng_decodes() {
-    RgbImage rgb = decoder.decode(TraceImage.ofPath(Fixtures.root().resolve("images/img_64x48_rgba.png")));
+    RgbImage rgb = decoder.decode(TraceImage.ofPath(goldenImage("img_64x48_rgba.png")));
     assertThat(rgb.width()).isEqualTo(64);
   }
 

@@ -1,4 +1,4 @@
-package io.guardtrace.models.image;
+package io.guardtrace.image;
 
 /**
  * An 8-bit RGB image, row-major, 3 bytes a pixel.
