@@ -84,7 +84,6 @@ class GuardTraceAdvisorStreamTest {
       assertThat(before).hasSize(unsafe);
     }
     assertThat(model.cancelled).as("the model's stream was cancelled").isTrue();
-    assertThat(model.emitted.get()).isLessThan(all.size());
     // no answer text reached the client
     assertThat(received).noneMatch(r -> ANSWER.contains(r.getResult().getOutput().getText())
         && !r.getResult().getOutput().getText().isEmpty());

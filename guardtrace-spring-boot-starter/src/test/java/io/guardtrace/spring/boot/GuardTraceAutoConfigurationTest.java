@@ -199,8 +199,60 @@ class GuardTraceAutoConfigurationTest {
       assertThat(registry.get(GuardTraceMetrics.CACHE_HITS).functionCounter().count()).isEqualTo(1);
       assertThat(registry.get(GuardTraceMetrics.CACHE_MISSES).functionCounter().count()).isEqualTo(2);
       assertThat(registry.get(GuardTraceMetrics.CACHE_SIZE).gauge().value()).isEqualTo(2);
-      assertThat(registry.get(GuardTraceMetrics.ACTIVE_REQUESTS).gauge().value()).isZero();
+      // a run counts as active until its worker thread has finished it, just after the caller got the verdict
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(registry.get(GuardTraceMetrics.ACTIVE_REQUESTS).gauge().value()).isZero());
     });
+  }
+
+  @Test
+  void withMicrometer_activeRequestsGaugeCountsARunningRequest() {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    ScriptedEngine slow = Scripts.standard().buildEngine();
+    GuardTrace mine = GuardTrace.builder().engine(new io.guardtrace.spi.Engine() {
+      @Override
+      public String identity() {
+        return slow.identity();
+      }
+
+      @Override
+      public int contextLength() {
+        return slow.contextLength();
+      }
+
+      @Override
+      public int countTokens(String text) {
+        return slow.countTokens(text);
+      }
+
+      @Override
+      public int countPromptTokens(String systemPrompt, java.util.List<io.guardtrace.spi.PromptPart> parts) {
+        return slow.countPromptTokens(systemPrompt, parts);
+      }
+
+      @Override
+      public io.guardtrace.spi.EngineResult generate(io.guardtrace.spi.EngineRequest request) {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return slow.generate(request);
+      }
+
+      @Override
+      public void close() {
+        slow.close();
+      }
+    }).build();
+    runner.withBean(SimpleMeterRegistry.class).withBean(GuardTrace.class, () -> mine).run(context -> {
+      MeterRegistry registry = context.getBean(MeterRegistry.class);
+      var pending = mine.detectAsync(QtaTrace.of("q", "t", "a"));
+      assertThat(registry.get(GuardTraceMetrics.ACTIVE_REQUESTS).gauge().value()).isEqualTo(1);
+      release.countDown();
+      pending.get();
+    });
+    mine.close();
   }
 
   @Test
@@ -280,7 +332,7 @@ class GuardTraceAutoConfigurationTest {
       assertThat(context).hasFailed();
       assertThat(context.getStartupFailure()).hasRootCauseInstanceOf(IllegalArgumentException.class);
       BindException bind = findCause(context.getStartupFailure(), BindException.class);
-      assertThat(bind.getName()).isEqualTo("guardtrace");
+      assertThat(bind.getName().toString()).isEqualTo("guardtrace.dtype");
       assertThat(bind.getProperty().getName().toString()).isEqualTo("guardtrace.dtype");
       assertThat(bind.getProperty().getValue()).isEqualTo("float64");
     });
