@@ -50,11 +50,20 @@ import java.util.Objects;
 public class GuardTraceOutputGuardrail implements OutputGuardrail {
   /** What an unsafe output becomes. */
   public enum Mode {
-    /** A fatal failure: the AI-service call throws {@code OutputGuardrailException}. */
+    /**
+     * A fatal failure: the AI-service call throws {@code OutputGuardrailException}, and the blocked answer is
+     * removed from the chat memory.
+     */
     FATAL,
-    /** Call the model again with the same messages (up to the service's max retries), then fail. */
+    /**
+     * Call the model again with the chat memory's messages (up to the service's max retries), then fail.
+     * Needs an AI service with chat memory (LangChain4j re-sends the memory); without it, fails as FATAL.
+     */
     RETRY,
-    /** Call the model again with the {@linkplain Builder#reprompt reprompt} appended, then fail. */
+    /**
+     * Call the model again with the memory's messages and the {@linkplain Builder#reprompt reprompt}
+     * appended, then fail. Needs chat memory, as {@link #RETRY}.
+     */
     REPROMPT,
     /** Replace the answer with the {@linkplain Builder#refusal refusal} text (String-returning services). */
     REFUSE
@@ -110,8 +119,15 @@ public class GuardTraceOutputGuardrail implements OutputGuardrail {
       return success();
     }
     UnsafeOutputException unsafe = new UnsafeOutputException(verdict);
+    if ((mode == Mode.RETRY || mode == Mode.REPROMPT) && request.requestParams().chatMemory() == null) {
+      // LangChain4j re-sends the chat memory's messages: without memory a retry would send nothing (or the
+      // reprompt alone, without the question)
+      return fatalWithMessageRemoval(unsafe.getMessage() + " (" + mode + " needs an AI service with chat "
+          + "memory; failing instead)", unsafe);
+    }
     return switch (mode) {
-      case FATAL -> fatal(unsafe.getMessage(), unsafe);
+      // the blocked answer leaves the chat memory too, so it is not sent back to the model on the next turn
+      case FATAL -> fatalWithMessageRemoval(unsafe.getMessage(), unsafe);
       case RETRY -> retry(unsafe.getMessage(), unsafe);
       case REPROMPT -> reprompt(unsafe.getMessage(), unsafe, reprompt);
       case REFUSE -> successWith(refusal);
