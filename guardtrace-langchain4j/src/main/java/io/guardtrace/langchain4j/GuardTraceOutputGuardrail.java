@@ -159,12 +159,7 @@ public class GuardTraceOutputGuardrail implements OutputGuardrail {
      * @throws IllegalArgumentException for {@link RiskLevel#SAFE}
      */
     public Builder threshold(RiskLevel threshold) {
-      Objects.requireNonNull(threshold, "threshold");
-      if (threshold == RiskLevel.SAFE) {
-        throw new IllegalArgumentException("threshold must be POTENTIALLY_HARMFUL or HARMFUL; SAFE would fail "
-            + "every output");
-      }
-      this.threshold = threshold;
+      this.threshold = Checks.threshold(threshold);
       return this;
     }
 
@@ -186,7 +181,7 @@ public class GuardTraceOutputGuardrail implements OutputGuardrail {
      * @return this builder
      */
     public Builder refusal(String refusal) {
-      this.refusal = requireText(refusal, "refusal");
+      this.refusal = Checks.text(refusal, "refusal");
       return this;
     }
 
@@ -197,7 +192,7 @@ public class GuardTraceOutputGuardrail implements OutputGuardrail {
      * @return this builder
      */
     public Builder reprompt(String reprompt) {
-      this.reprompt = requireText(reprompt, "reprompt");
+      this.reprompt = Checks.text(reprompt, "reprompt");
       return this;
     }
 
@@ -208,14 +203,6 @@ public class GuardTraceOutputGuardrail implements OutputGuardrail {
      */
     public GuardTraceOutputGuardrail build() {
       return new GuardTraceOutputGuardrail(this);
-    }
-
-    private static String requireText(String s, String name) {
-      Objects.requireNonNull(s, name);
-      if (s.isBlank()) {
-        throw new IllegalArgumentException(name + " must not be blank");
-      }
-      return s;
     }
   }
 }

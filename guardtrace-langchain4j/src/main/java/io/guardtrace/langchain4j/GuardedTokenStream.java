@@ -392,11 +392,7 @@ public final class GuardedTokenStream implements TokenStream {
      * @return this builder
      */
     public Builder threshold(RiskLevel threshold) {
-      Objects.requireNonNull(threshold, "threshold");
-      if (threshold == RiskLevel.SAFE) {
-        throw new IllegalArgumentException("threshold must be POTENTIALLY_HARMFUL or HARMFUL");
-      }
-      this.threshold = threshold;
+      this.threshold = Checks.threshold(threshold);
       return this;
     }
 
@@ -418,11 +414,7 @@ public final class GuardedTokenStream implements TokenStream {
      * @return this builder
      */
     public Builder refusal(String refusal) {
-      Objects.requireNonNull(refusal, "refusal");
-      if (refusal.isBlank()) {
-        throw new IllegalArgumentException("refusal must not be blank");
-      }
-      this.refusal = refusal;
+      this.refusal = Checks.text(refusal, "refusal");
       return this;
     }
 
