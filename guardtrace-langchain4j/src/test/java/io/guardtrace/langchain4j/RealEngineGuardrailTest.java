@@ -51,8 +51,8 @@ class RealEngineGuardrailTest {
           .isEqualTo(QtaTrace.of("How do I open a stuck jar?", reply.thinking(), reply.answer()));
       SafetyVerdict v = verdicts.get(0);
       assertThat(v.generatedTokens()).isBetween(1, 6);
-      assertThat(answer).isEqualTo(v.level() == io.guardtrace.RiskLevel.HARMFUL ? GuardTraceOutputGuardrail.DEFAULT_REFUSAL
-          : reply.answer());
+      assertThat(answer).isEqualTo(v.level() == io.guardtrace.RiskLevel.HARMFUL
+          ? GuardTraceOutputGuardrail.DEFAULT_REFUSAL : reply.answer());
 
       CompletableFuture<ChatResponse> done = new CompletableFuture<>();
       StreamingAssistant s = AiServices.builder(StreamingAssistant.class)
