@@ -25,7 +25,13 @@ public final class QtaPrompt {
 
   private QtaPrompt() {}
 
-  /** The user turn's parts for {@code trace}. */
+  /**
+   * The user turn's parts for {@code trace}.
+   *
+   * @param trace the trace
+   * @param missingImageNotice whether a trace without images gets the missing-image text part
+   * @return the parts in order
+   */
   public static List<PromptPart> userParts(QtaTrace trace, boolean missingImageNotice) {
     return userParts(trace, trace.thinking(), missingImageNotice);
   }
@@ -60,12 +66,24 @@ public final class QtaPrompt {
     return trace.withThinking(text.substring(head.length(), text.length() - tail.length()));
   }
 
-  /** The QTA text part. */
+  /**
+   * The QTA text part.
+   *
+   * @param question the question
+   * @param thinking the thinking
+   * @param answer the answer
+   * @return the text, each field passed through {@link #sanitize}
+   */
   public static String text(String question, String thinking, String answer) {
     return QUERY + sanitize(question) + THINKING + sanitize(thinking) + RESPONSE + sanitize(answer);
   }
 
-  /** Replaces lone surrogates with U+FFFD. */
+  /**
+   * Replaces lone surrogates with U+FFFD.
+   *
+   * @param s any text
+   * @return {@code s} with every lone surrogate replaced
+   */
   public static String sanitize(String s) {
     StringBuilder b = null;
     for (int i = 0; i < s.length(); i++) {

@@ -24,6 +24,14 @@ import java.util.Objects;
  */
 public record QtaTrace(String question, String thinking, String answer, List<TraceImage> images) {
 
+  /**
+   * Checks the fields as the class documents.
+   *
+   * @param question the user's question text
+   * @param thinking the model's reasoning (may be empty)
+   * @param answer the model's final answer (may be empty)
+   * @param images the question's images, in order
+   */
   public QtaTrace {
     Objects.requireNonNull(question, "question");
     Objects.requireNonNull(thinking, "thinking");
@@ -36,12 +44,24 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     }
   }
 
-  /** A text-only trace. */
+  /**
+   * A text-only trace.
+   *
+   * @param question the user's question
+   * @param thinking the model's reasoning (may be empty)
+   * @param answer the model's final answer (may be empty)
+   * @return the trace, without images
+   */
   public static QtaTrace of(String question, String thinking, String answer) {
     return new QtaTrace(question, thinking, answer, List.of());
   }
 
-  /** A copy with {@code image} appended to the question's images. */
+  /**
+   * A copy with {@code image} appended to the question's images.
+   *
+   * @param image the image to add
+   * @return the copy
+   */
   public QtaTrace withImage(TraceImage image) {
     Objects.requireNonNull(image, "image");
     List<TraceImage> all = new ArrayList<>(images);
@@ -49,17 +69,31 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     return new QtaTrace(question, thinking, answer, all);
   }
 
-  /** A copy with {@code thinking} replaced. */
+  /**
+   * A copy with {@code thinking} replaced.
+   *
+   * @param thinking the new thinking
+   * @return the copy
+   */
   public QtaTrace withThinking(String thinking) {
     return new QtaTrace(question, thinking, answer, images);
   }
 
-  /** A copy with {@code answer} replaced. */
+  /**
+   * A copy with {@code answer} replaced.
+   *
+   * @param answer the new answer
+   * @return the copy
+   */
   public QtaTrace withAnswer(String answer) {
     return new QtaTrace(question, thinking, answer, images);
   }
 
-  /** A builder, for traces assembled step by step. */
+  /**
+   * A builder, for traces assembled step by step.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -73,31 +107,55 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
 
     private Builder() {}
 
-    /** The question text. */
+    /**
+     * The question text.
+     *
+     * @param question the user's question
+     * @return this builder
+     */
     public Builder question(String question) {
       this.question = Objects.requireNonNull(question, "question");
       return this;
     }
 
-    /** The reasoning text. */
+    /**
+     * The reasoning text.
+     *
+     * @param thinking the model's reasoning
+     * @return this builder
+     */
     public Builder thinking(String thinking) {
       this.thinking = Objects.requireNonNull(thinking, "thinking");
       return this;
     }
 
-    /** The final answer. */
+    /**
+     * The final answer.
+     *
+     * @param answer the model's final answer
+     * @return this builder
+     */
     public Builder answer(String answer) {
       this.answer = Objects.requireNonNull(answer, "answer");
       return this;
     }
 
-    /** Appends an image. */
+    /**
+     * Appends an image.
+     *
+     * @param image the image to append
+     * @return this builder
+     */
     public Builder image(TraceImage image) {
       images.add(Objects.requireNonNull(image, "image"));
       return this;
     }
 
-    /** The trace. */
+    /**
+     * The trace.
+     *
+     * @return the trace
+     */
     public QtaTrace build() {
       return new QtaTrace(question, thinking, answer, images);
     }

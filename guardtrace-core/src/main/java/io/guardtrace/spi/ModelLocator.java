@@ -15,8 +15,9 @@ public interface ModelLocator {
    *
    * @param modelId the Hugging Face id, for example {@code DloadingX/GuardTrace-VL-3B}
    * @param revision a branch, tag or commit; null for {@code main}
-   * @throws io.guardtrace.ModelLoadException when the model is not cached and cannot be downloaded; the message
-   *     says why and how to pass a local directory instead
+   * @return the snapshot directory
+   * @throws io.guardtrace.ModelLoadException when the model is not cached and cannot be downloaded; the message says
+   *     why and how to pass a local directory instead
    */
   Path locate(String modelId, @Nullable String revision);
 }

@@ -44,17 +44,31 @@ import org.jspecify.annotations.Nullable;
 public final class ImageDecoder {
   private final long maxPixels;
 
-  /** A decoder refusing images of more than {@code maxPixels} pixels. */
+  /**
+   * A decoder refusing images of more than {@code maxPixels} pixels.
+   *
+   * @param maxPixels the most pixels (width x height, from the header) an image may declare
+   */
   public ImageDecoder(long maxPixels) {
     this.maxPixels = maxPixels;
   }
 
-  /** The image's size from its header, without decoding its pixels (for a GIF, its {@link GifCanvas}). */
+  /**
+   * The image's size from its header, without decoding its pixels (for a GIF, its {@link GifCanvas}).
+   *
+   * @param image the image
+   * @return {@code {width, height}}
+   */
   public int[] size(TraceImage image) {
     return withReader(image, (reader, size, gif) -> size);
   }
 
-  /** Decodes the image (its first frame) to RGB. */
+  /**
+   * Decodes the image (its first frame) to RGB.
+   *
+   * @param image the image
+   * @return its pixels
+   */
   public RgbImage decode(TraceImage image) {
     return withReader(image, (reader, size, gif) -> {
       BufferedImage img = reader.read(0);

@@ -18,6 +18,13 @@ public final class SmartResize {
   /**
    * The resized {@code {height, width}}.
    *
+   * @param height the image height
+   * @param width the image width
+   * @param factor the size both sides are rounded to a multiple of (patch size times merge size)
+   * @param minPixels the fewest pixels after resizing
+   * @param maxPixels the most pixels after resizing
+   * @param image the image's description, for the error message
+   * @return the resized {@code {height, width}}
    * @throws InvalidImageException when the aspect ratio exceeds 200 ({@code image} names the image)
    */
   public static int[] resize(int height, int width, int factor, int minPixels, int maxPixels, String image) {

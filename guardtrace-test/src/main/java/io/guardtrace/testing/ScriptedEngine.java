@@ -20,9 +20,9 @@ import io.guardtrace.spi.JudgmentProbabilities;
 import io.guardtrace.spi.PromptPart;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -67,7 +67,7 @@ public final class ScriptedEngine implements Engine {
   private final @Nullable ScriptedReply otherwise;
   private final @Nullable Duration latency;
   private final String identity;
-  private final List<EngineRequest> requests = new CopyOnWriteArrayList<>();
+  private final List<EngineRequest> requests = Collections.synchronizedList(new ArrayList<>());
   private volatile ImageSettings images = ImageSettings.MODEL;
   private volatile boolean closed;
 
@@ -213,7 +213,9 @@ public final class ScriptedEngine implements Engine {
    * @return an immutable snapshot
    */
   public List<EngineRequest> requests() {
-    return List.copyOf(requests);
+    synchronized (requests) {
+      return List.copyOf(requests);
+    }
   }
 
   /**
@@ -234,7 +236,7 @@ public final class ScriptedEngine implements Engine {
    */
   public List<QtaTrace> judgedTraces() {
     List<QtaTrace> out = new ArrayList<>();
-    for (EngineRequest r : requests) {
+    for (EngineRequest r : requests()) {
       out.add(traceOf(r));
     }
     return List.copyOf(out);

@@ -17,6 +17,13 @@ import java.util.List;
  */
 public record GenerationSettings(List<Integer> eosTokenIds, int padTokenId, double repetitionPenalty) {
 
+  /**
+   * Copies the end-of-sequence ids.
+   *
+   * @param eosTokenIds generation stops at any of these
+   * @param padTokenId the pad id, or -1
+   * @param repetitionPenalty 1.0 for none
+   */
   public GenerationSettings {
     eosTokenIds = List.copyOf(eosTokenIds);
   }
@@ -24,6 +31,10 @@ public record GenerationSettings(List<Integer> eosTokenIds, int padTokenId, doub
   /**
    * Reads {@code generation_config.json}; when the file is absent, falls back to {@code config.json}'s
    * eos_token_id and no penalty, as transformers does.
+   *
+   * @param file the {@code generation_config.json} to read
+   * @param configFile the model's {@code config.json}, the fallback
+   * @return the settings
    */
   public static GenerationSettings load(Path file, Path configFile) {
     JsonNode node = Files.exists(file) ? Json.read(file) : Json.read(configFile);

@@ -16,7 +16,12 @@ public final class Json {
 
   private Json() {}
 
-  /** Parses {@code file} into a tree; a missing or malformed file is a {@link ModelLoadException}. */
+  /**
+   * Parses {@code file} into a tree; a missing or malformed file is a {@link ModelLoadException}.
+   *
+   * @param file a JSON file
+   * @return its tree
+   */
   public static JsonNode read(Path file) {
     try {
       JsonNode node = MAPPER.readTree(Files.readString(file));
@@ -31,7 +36,14 @@ public final class Json {
     }
   }
 
-  /** A required integer field. */
+  /**
+   * A required integer field.
+   *
+   * @param node the object to read from
+   * @param key the field
+   * @param file the file {@code node} came from, for the message
+   * @return the field's value
+   */
   public static int requireInt(JsonNode node, String key, Path file) {
     JsonNode v = node.get(key);
     if (v == null || !v.canConvertToInt()) {
@@ -40,25 +52,52 @@ public final class Json {
     return v.asInt();
   }
 
-  /** An optional integer field. */
+  /**
+   * An optional integer field.
+   *
+   * @param node the object to read from
+   * @param key the field
+   * @param fallback the value when the field is absent
+   * @return the field's value or {@code fallback}
+   */
   public static int intOr(JsonNode node, String key, int fallback) {
     JsonNode v = node.get(key);
     return v == null || v.isNull() ? fallback : v.asInt(fallback);
   }
 
-  /** An optional double field. */
+  /**
+   * An optional double field.
+   *
+   * @param node the object to read from
+   * @param key the field
+   * @param fallback the value when the field is absent
+   * @return the field's value or {@code fallback}
+   */
   public static double doubleOr(JsonNode node, String key, double fallback) {
     JsonNode v = node.get(key);
     return v == null || v.isNull() ? fallback : v.asDouble(fallback);
   }
 
-  /** An optional boolean field. */
+  /**
+   * An optional boolean field.
+   *
+   * @param node the object to read from
+   * @param key the field
+   * @param fallback the value when the field is absent
+   * @return the field's value or {@code fallback}
+   */
   public static boolean boolOr(JsonNode node, String key, boolean fallback) {
     JsonNode v = node.get(key);
     return v == null || v.isNull() ? fallback : v.asBoolean(fallback);
   }
 
-  /** The first of {@code keys} present in {@code node}, or null. */
+  /**
+   * The first of {@code keys} present in {@code node}, or null.
+   *
+   * @param node the object to search
+   * @param keys field names, in order of preference
+   * @return the first field present, or null
+   */
   public static @Nullable JsonNode first(JsonNode node, String... keys) {
     for (String k : keys) {
       JsonNode v = node.get(k);

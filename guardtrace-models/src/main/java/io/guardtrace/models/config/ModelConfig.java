@@ -28,7 +28,12 @@ public record ModelConfig(
   /** The model types this engine implements. */
   public static final String QWEN2_5_VL = "qwen2_5_vl";
 
-  /** Reads {@code config.json}. */
+  /**
+   * Reads {@code config.json}.
+   *
+   * @param file the model's {@code config.json}
+   * @return the configuration
+   */
   public static ModelConfig load(Path file) {
     JsonNode root = Json.read(file);
     String type = root.path("model_type").asText("");

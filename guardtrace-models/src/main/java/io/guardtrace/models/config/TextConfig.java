@@ -37,7 +37,13 @@ public record TextConfig(
     boolean tieWordEmbeddings,
     int maxPositionEmbeddings) {
 
-  /** Reads the text part of {@code config.json} ({@code root}), from {@code file} for messages. */
+  /**
+   * Reads the text part of {@code config.json} ({@code root}), from {@code file} for messages.
+   *
+   * @param root the parsed {@code config.json}
+   * @param file the file it came from, for messages
+   * @return the text model's configuration
+   */
   public static TextConfig fromJson(JsonNode root, Path file) {
     JsonNode t = root.has("text_config") && root.get("text_config").isObject() ? merged(root) : root;
     int hidden = Json.requireInt(t, "hidden_size", file);
@@ -86,7 +92,11 @@ public record TextConfig(
     return out;
   }
 
-  /** Query heads served by each key/value head. */
+  /**
+   * Query heads served by each key/value head.
+   *
+   * @return query heads served by each key/value head
+   */
   public int groups() {
     return numHeads / numKvHeads;
   }

@@ -83,6 +83,8 @@ public final class Qwen25VlEngine implements Engine {
   /**
    * Loads the checkpoint in {@code options.modelDir()}.
    *
+   * @param options the model directory and settings
+   * @return the loaded engine
    * @throws ModelLoadException naming the file or tensor at fault
    */
   public static Qwen25VlEngine open(EngineOptions options) {
@@ -170,12 +172,20 @@ public final class Qwen25VlEngine implements Engine {
     return ChatPrompt.render(systemPrompt, parts).encode(tokenizer).length;
   }
 
-  /** The model directory. */
+  /**
+   * The model directory.
+   *
+   * @return the model directory
+   */
   public Path modelDir() {
     return dir;
   }
 
-  /** The device the model runs on. */
+  /**
+   * The device the model runs on.
+   *
+   * @return the device the model runs on
+   */
   public Device device() {
     return device;
   }
@@ -184,12 +194,18 @@ public final class Qwen25VlEngine implements Engine {
    * The most concurrent generations whose decode steps run as one pass over the weights, or 1 where each
    * runs alone: batching is off ({@code -Dguardtrace.decodeBatch=1}) or not bit-identical to single steps on
    * this machine and precision ({@link DecodeBatcher}).
+   *
+   * @return the most sequences per decode step
    */
   public int decodeBatchSize() {
     return batcher != null ? batcher.maxBatch() : 1;
   }
 
-  /** The decode batcher, when batching is on (statistics for benchmarks and tests). */
+  /**
+   * The decode batcher, when batching is on (statistics for benchmarks and tests).
+   *
+   * @return the batcher, or null
+   */
   public @Nullable DecodeBatcher decodeBatcher() {
     return batcher;
   }
@@ -207,7 +223,11 @@ public final class Qwen25VlEngine implements Engine {
     }
   }
 
-  /** Bytes of weights a decode step reads (see {@link TextDecoder#weightBytesPerToken}). */
+  /**
+   * Bytes of weights a decode step reads (see {@link TextDecoder#weightBytesPerToken}).
+   *
+   * @return the bytes read per decode step
+   */
   public long weightBytesPerToken() {
     return decoder.weightBytesPerToken();
   }

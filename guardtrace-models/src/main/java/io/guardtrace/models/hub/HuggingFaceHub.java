@@ -55,7 +55,13 @@ public final class HuggingFaceHub implements ModelLocator {
     this(System.getenv(), Path.of(System.getProperty("user.home")), System.err);
   }
 
-  /** A locator over an explicit environment (for tests and embedding). */
+  /**
+   * A locator over an explicit environment (for tests and embedding).
+   *
+   * @param env the environment variables to read ({@code HF_HOME}, {@code HF_TOKEN}...)
+   * @param home the user's home directory
+   * @param progress where download progress is written
+   */
   public HuggingFaceHub(Map<String, String> env, Path home, PrintStream progress) {
     this.env = Map.copyOf(env);
     this.cache = HubCache.fromEnvironment(env, home);

@@ -28,23 +28,40 @@ public record ImageProcessorConfig(
     float[] std,
     double rescaleFactor) {
 
-  /** The resize factor: sides are multiples of patch size times merge size (28). */
+  /**
+   * The resize factor: sides are multiples of patch size times merge size (28).
+   *
+   * @return the resize factor: sides are multiples of patch size times merge size (28)
+   */
   public int factor() {
     return patchSize * mergeSize;
   }
 
-  /** Values per patch row of {@code pixel_values}: channels x frames x patch x patch (1176). */
+  /**
+   * Values per patch row of {@code pixel_values}: channels x frames x patch x patch (1176).
+   *
+   * @return values per patch row of {@code pixel_values}: channels x frames x patch x patch (1176)
+   */
   public int patchRowLength() {
     return 3 * temporalPatchSize * patchSize * patchSize;
   }
 
-  /** Qwen2.5-VL-3B-Instruct's published settings. */
+  /**
+   * Qwen2.5-VL-3B-Instruct's published settings.
+   *
+   * @return the configuration
+   */
   public static ImageProcessorConfig qwen25vl() {
     return new ImageProcessorConfig(3136, 12845056, 14, 2, 2, new float[] {0.48145466f, 0.4578275f, 0.40821073f},
         new float[] {0.26862954f, 0.26130258f, 0.27577711f}, 1.0 / 255);
   }
 
-  /** Reads {@code preprocessor_config.json}; absent keys take the Qwen2-VL processor's defaults. */
+  /**
+   * Reads {@code preprocessor_config.json}; absent keys take the Qwen2-VL processor's defaults.
+   *
+   * @param file the model's {@code preprocessor_config.json}
+   * @return the configuration
+   */
   public static ImageProcessorConfig load(Path file) {
     if (!Files.exists(file)) {
       throw new ModelLoadException("model file preprocessor_config.json is missing from " + file.getParent());
@@ -65,7 +82,13 @@ public record ImageProcessorConfig(
     return c;
   }
 
-  /** A copy with the pixel budget overridden where the argument is non-null. */
+  /**
+   * A copy with the pixel budget overridden where the argument is non-null.
+   *
+   * @param minOverride a new min_pixels, or null to keep this one's
+   * @param maxOverride a new max_pixels, or null to keep this one's
+   * @return the copy
+   */
   public ImageProcessorConfig withPixels(Integer minOverride, Integer maxOverride) {
     return new ImageProcessorConfig(minOverride == null ? minPixels : minOverride,
         maxOverride == null ? maxPixels : maxOverride, patchSize, temporalPatchSize, mergeSize, mean, std,

@@ -49,6 +49,8 @@ public final class SafetensorsFile implements AutoCloseable {
    * Opens and validates {@code path}: the header must parse, and every tensor's byte range must match its
    * dtype and shape and lie inside the file (a truncated shard is reported here, naming the tensor).
    *
+   * @param path a {@code .safetensors} file
+   * @return the open file
    * @throws ModelLoadException naming the file and what is wrong with it
    */
   public static SafetensorsFile open(Path path) {
@@ -129,22 +131,39 @@ public final class SafetensorsFile implements AutoCloseable {
     }
   }
 
-  /** The file. */
+  /**
+   * The file.
+   *
+   * @return the file
+   */
   public Path path() {
     return path;
   }
 
-  /** Tensor descriptions by name, in header order. */
+  /**
+   * Tensor descriptions by name, in header order.
+   *
+   * @return tensor descriptions by name, in header order
+   */
   public Map<String, TensorInfo> tensors() {
     return tensors;
   }
 
-  /** The header's {@code __metadata__} entries. */
+  /**
+   * The header's {@code __metadata__} entries.
+   *
+   * @return the header's {@code __metadata__} entries
+   */
   public Map<String, String> metadata() {
     return metadata;
   }
 
-  /** Whether the file holds {@code name}. */
+  /**
+   * Whether the file holds {@code name}.
+   *
+   * @param name a tensor name
+   * @return whether the file holds it
+   */
   public boolean contains(String name) {
     return tensors.containsKey(name);
   }
@@ -152,6 +171,8 @@ public final class SafetensorsFile implements AutoCloseable {
   /**
    * The description of {@code name}.
    *
+   * @param name a tensor name
+   * @return its dtype, shape and byte range
    * @throws ModelLoadException naming the file when the tensor is absent
    */
   public TensorInfo info(String name) {
@@ -165,6 +186,9 @@ public final class SafetensorsFile implements AutoCloseable {
   /**
    * A read-only little-endian direct buffer over the tensor's bytes, memory-mapped from the file.
    * The caller must not write to it.
+   *
+   * @param name a tensor name
+   * @return the mapped bytes
    */
   public ByteBuffer buffer(String name) {
     TensorInfo info = info(name);
@@ -181,12 +205,22 @@ public final class SafetensorsFile implements AutoCloseable {
     }
   }
 
-  /** The tensor widened to float32, whatever its floating dtype (F32, BF16, F16, F64). Copies to the heap. */
+  /**
+   * The tensor widened to float32, whatever its floating dtype (F32, BF16, F16, F64). Copies to the heap.
+   *
+   * @param name a tensor name
+   * @return its values
+   */
   public float[] floats(String name) {
     return Dtypes.toFloats(info(name).dtype(), buffer(name), name);
   }
 
-  /** The tensor as float64 values (F64 exactly, other floating types widened). Copies to the heap. */
+  /**
+   * The tensor as float64 values (F64 exactly, other floating types widened). Copies to the heap.
+   *
+   * @param name a tensor name
+   * @return its values
+   */
   public double[] doubles(String name) {
     TensorInfo info = info(name);
     ByteBuffer b = buffer(name);
@@ -203,12 +237,22 @@ public final class SafetensorsFile implements AutoCloseable {
     return out;
   }
 
-  /** The tensor as int64 values (I64, I32, U8, I8 widened). Copies to the heap. */
+  /**
+   * The tensor as int64 values (I64, I32, U8, I8 widened). Copies to the heap.
+   *
+   * @param name a tensor name
+   * @return its values
+   */
   public long[] longs(String name) {
     return Dtypes.toLongs(info(name).dtype(), buffer(name), name);
   }
 
-  /** The raw bytes of the tensor (for U8 data such as images). Copies to the heap. */
+  /**
+   * The raw bytes of the tensor (for U8 data such as images). Copies to the heap.
+   *
+   * @param name a tensor name
+   * @return its bytes
+   */
   public byte[] bytes(String name) {
     ByteBuffer b = buffer(name);
     byte[] out = new byte[b.remaining()];

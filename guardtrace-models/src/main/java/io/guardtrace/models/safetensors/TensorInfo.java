@@ -16,7 +16,11 @@ import java.util.Arrays;
  */
 public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, long end) {
 
-  /** The number of elements. */
+  /**
+   * The number of elements.
+   *
+   * @return the number of elements
+   */
   public long elementCount() {
     long n = 1;
     for (long d : shape) {
@@ -25,12 +29,20 @@ public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, lon
     return n;
   }
 
-  /** The number of bytes. */
+  /**
+   * The number of bytes.
+   *
+   * @return the number of bytes
+   */
   public long byteSize() {
     return end - begin;
   }
 
-  /** The shape as ints (every dimension of a real checkpoint fits). */
+  /**
+   * The shape as ints (every dimension of a real checkpoint fits).
+   *
+   * @return the shape
+   */
   public int[] intShape() {
     int[] s = new int[shape.length];
     for (int i = 0; i < shape.length; i++) {

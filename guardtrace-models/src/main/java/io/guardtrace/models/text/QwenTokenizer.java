@@ -35,9 +35,13 @@ import org.jspecify.annotations.Nullable;
 public final class QwenTokenizer implements AutoCloseable {
   /** ChatML and vision control tokens the guard's prompt uses. */
   public static final String IM_START = "<|im_start|>";
+  /** Ends a turn; GuardTrace-VL's end-of-sequence token. */
   public static final String IM_END = "<|im_end|>";
+  /** Opens an image's tokens. */
   public static final String VISION_START = "<|vision_start|>";
+  /** Closes an image's tokens. */
   public static final String VISION_END = "<|vision_end|>";
+  /** One image token, expanded to the image's token count. */
   public static final String IMAGE_PAD = "<|image_pad|>";
 
   private static final Map<String, String> OPTIONS =
@@ -59,6 +63,8 @@ public final class QwenTokenizer implements AutoCloseable {
   /**
    * Loads {@code tokenizer.json}.
    *
+   * @param tokenizerJson the model's {@code tokenizer.json}
+   * @return the tokenizer
    * @throws ModelLoadException when the file is missing or not a valid tokenizer
    */
   public static QwenTokenizer load(Path tokenizerJson) {
@@ -94,6 +100,8 @@ public final class QwenTokenizer implements AutoCloseable {
   /**
    * The id of added token {@code content}.
    *
+   * @param content the token's text
+   * @return its id
    * @throws ModelLoadException when the tokenizer lacks it
    */
   public int addedTokenId(String content) {
@@ -105,7 +113,12 @@ public final class QwenTokenizer implements AutoCloseable {
     return id;
   }
 
-  /** The id of added token {@code content}, or null. */
+  /**
+   * The id of added token {@code content}, or null.
+   *
+   * @param content the token's text
+   * @return its id, or null
+   */
   public @Nullable Integer findAddedToken(String content) {
     return addedIds.get(content);
   }
@@ -113,6 +126,9 @@ public final class QwenTokenizer implements AutoCloseable {
   /**
    * Encodes text taken from a user or a trace: never yields a special token; non-special added tokens are
    * matched as the reference does.
+   *
+   * @param text plain text
+   * @return its ids
    */
   public long[] encodeText(String text) {
     if (text.isEmpty()) {
@@ -157,17 +173,32 @@ public final class QwenTokenizer implements AutoCloseable {
     return out;
   }
 
-  /** Decodes generated ids to text, skipping special tokens (as {@code skip_special_tokens=True}). */
+  /**
+   * Decodes generated ids to text, skipping special tokens (as {@code skip_special_tokens=True}).
+   *
+   * @param ids generated ids
+   * @return the text
+   */
   public String decode(long[] ids) {
     return full.decode(ids, true);
   }
 
-  /** Decodes ids keeping special tokens. */
+  /**
+   * Decodes ids keeping special tokens.
+   *
+   * @param ids token ids
+   * @return the text
+   */
   public String decodeWithSpecials(long[] ids) {
     return full.decode(ids, false);
   }
 
-  /** Ids of every single-token string in {@code texts}, or -1 where a string is not exactly one token. */
+  /**
+   * Ids of every single-token string in {@code texts}, or -1 where a string is not exactly one token.
+   *
+   * @param texts strings to look up
+   * @return each string's id, or -1
+   */
   public Map<String, Integer> singleTokenIds(String... texts) {
     Map<String, Integer> out = new HashMap<>();
     for (String t : texts) {

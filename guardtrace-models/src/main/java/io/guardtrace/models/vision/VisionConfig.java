@@ -35,7 +35,12 @@ public record VisionConfig(
     int[] fullAttBlockIndexes,
     double rmsNormEps) {
 
-  /** Reads the {@code vision_config} object. */
+  /**
+   * Reads the {@code vision_config} object.
+   *
+   * @param v the {@code vision_config} object of {@code config.json}
+   * @return the configuration
+   */
   public static VisionConfig fromJson(JsonNode v) {
     int hidden = Json.intOr(v, "hidden_size", 1280);
     int heads = Json.intOr(v, "num_heads", 16);
@@ -63,22 +68,39 @@ public record VisionConfig(
         Json.doubleOr(v, "rms_norm_eps", 1e-6));
   }
 
-  /** Head width. */
+  /**
+   * Head width.
+   *
+   * @return head width
+   */
   public int headDim() {
     return hiddenSize / numHeads;
   }
 
-  /** Patches per merged token (4). */
+  /**
+   * Patches per merged token (4).
+   *
+   * @return patches per merged token (4)
+   */
   public int mergeUnit() {
     return spatialMergeSize * spatialMergeSize;
   }
 
-  /** Values per patch row (channels x frames x patch x patch). */
+  /**
+   * Values per patch row (channels x frames x patch x patch).
+   *
+   * @return values per patch row (channels x frames x patch x patch)
+   */
   public int patchRowLength() {
     return inChannels * temporalPatchSize * patchSize * patchSize;
   }
 
-  /** Whether block {@code i} attends over the whole image. */
+  /**
+   * Whether block {@code i} attends over the whole image.
+   *
+   * @param i a block's index
+   * @return whether it uses full attention
+   */
   public boolean fullAttention(int i) {
     for (int b : fullAttBlockIndexes) {
       if (b == i) {

@@ -42,8 +42,10 @@ public final class WeightStore implements AutoCloseable {
   /**
    * Opens the weights in {@code dir}.
    *
-   * @throws ModelLoadException when no weights are found, the index names a missing shard, or a shard is
-   *     corrupt or truncated
+   * @param dir the model directory
+   * @return the open store
+   * @throws ModelLoadException when no weights are found, the index names a missing shard, or a shard is corrupt or
+   *     truncated
    */
   public static WeightStore open(Path dir) {
     Path index = dir.resolve("model.safetensors.index.json");
@@ -94,17 +96,30 @@ public final class WeightStore implements AutoCloseable {
     return new WeightStore(dir, byTensor, files);
   }
 
-  /** The checkpoint directory. */
+  /**
+   * The checkpoint directory.
+   *
+   * @return the checkpoint directory
+   */
   public Path dir() {
     return dir;
   }
 
-  /** Every tensor name in the checkpoint. */
+  /**
+   * Every tensor name in the checkpoint.
+   *
+   * @return every tensor name in the checkpoint
+   */
   public Set<String> names() {
     return byTensor.keySet();
   }
 
-  /** Whether the checkpoint holds the full name {@code name}. */
+  /**
+   * Whether the checkpoint holds the full name {@code name}.
+   *
+   * @param name a full tensor name
+   * @return whether the checkpoint holds it
+   */
   public boolean contains(String name) {
     return byTensor.containsKey(name);
   }
@@ -112,12 +127,19 @@ public final class WeightStore implements AutoCloseable {
   /**
    * The full name of a language-model tensor given relative to the decoder, e.g. {@code layers.0.mlp.up_proj.weight}
    * or {@code embed_tokens.weight}.
+   *
+   * @param relative the name below the decoder
+   * @return the full name
    */
   public String text(String relative) {
     return resolve(relative, TEXT_PREFIXES, "language model");
   }
 
-  /** The full name of the output head if the checkpoint stores one, else null (tied to the embedding). */
+  /**
+   * The full name of the output head if the checkpoint stores one, else null (tied to the embedding).
+   *
+   * @return the output head's name, or null
+   */
   public @Nullable String lmHead() {
     for (String n : new String[] {"lm_head.weight", "model.lm_head.weight"}) {
       if (contains(n)) {
@@ -127,7 +149,12 @@ public final class WeightStore implements AutoCloseable {
     return null;
   }
 
-  /** The full name of a vision tensor given relative to the vision tower, e.g. {@code blocks.0.norm1.weight}. */
+  /**
+   * The full name of a vision tensor given relative to the vision tower, e.g. {@code blocks.0.norm1.weight}.
+   *
+   * @param relative the name below the vision tower
+   * @return the full name
+   */
   public String vision(String relative) {
     return resolve(relative, VISION_PREFIXES, "vision tower");
   }
@@ -143,7 +170,12 @@ public final class WeightStore implements AutoCloseable {
         + " prefixes)");
   }
 
-  /** The header entry of full name {@code name}. */
+  /**
+   * The header entry of full name {@code name}.
+   *
+   * @param name a full tensor name
+   * @return its dtype, shape and byte range
+   */
   public TensorInfo info(String name) {
     return file(name).info(name);
   }
@@ -151,6 +183,9 @@ public final class WeightStore implements AutoCloseable {
   /**
    * Checks that {@code name} has {@code expected} shape.
    *
+   * @param name a full tensor name
+   * @param expected its expected shape
+   * @return its dtype, shape and byte range
    * @throws ModelLoadException naming the tensor and both shapes
    */
   public TensorInfo requireShape(String name, long... expected) {
@@ -162,12 +197,22 @@ public final class WeightStore implements AutoCloseable {
     return info;
   }
 
-  /** The tensor's bytes, memory-mapped, read-only. */
+  /**
+   * The tensor's bytes, memory-mapped, read-only.
+   *
+   * @param name a full tensor name
+   * @return the mapped bytes
+   */
   public ByteBuffer buffer(String name) {
     return file(name).buffer(name);
   }
 
-  /** The tensor widened to float32 on the heap. */
+  /**
+   * The tensor widened to float32 on the heap.
+   *
+   * @param name a full tensor name
+   * @return its values
+   */
   public float[] floats(String name) {
     return file(name).floats(name);
   }
