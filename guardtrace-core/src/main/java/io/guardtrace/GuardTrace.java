@@ -52,9 +52,11 @@ public final class GuardTrace implements AutoCloseable {
   private final Object idle = new Object();
   private final java.util.concurrent.ConcurrentHashMap<VerdictCache.Key, Job> running =
       new java.util.concurrent.ConcurrentHashMap<>();
+  private final List<VerdictListener> listeners;
 
   GuardTrace(Engine engine, GuardTraceOptions options, String systemPrompt, Executor executor,
-      @Nullable ExecutorService ownedExecutor) {
+      @Nullable ExecutorService ownedExecutor, List<VerdictListener> listeners) {
+    this.listeners = List.copyOf(listeners);
     this.engine = engine;
     this.options = options;
     this.systemPrompt = systemPrompt;
@@ -103,7 +105,7 @@ public final class GuardTrace implements AutoCloseable {
     if (cache == null) {
       Job job = new Job(trace);
       job.start();
-      return job.attach(false);
+      return job.attach(trace, false);
     }
     VerdictCache.Key key = VerdictCache.Key.of(engine.identity(), systemPrompt, options.maxNewTokens(),
         options.tokenBudget(), options.missingImageNotice(), trace);
@@ -118,13 +120,13 @@ public final class GuardTrace implements AutoCloseable {
     });
     if (created[0] != null) {
       created[0].start();
-      return created[0].attach(false);
+      return created[0].attach(trace, false);
     }
     Job joined = running.get(key);
     if (joined != null && joined.future == lookup.future() && !joined.future.isDone()) {
-      return joined.attach(true);
+      return joined.attach(trace, true);
     }
-    return attachShared(lookup.future());
+    return attachShared(trace, lookup.future());
   }
 
   /**
@@ -221,6 +223,25 @@ public final class GuardTrace implements AutoCloseable {
     return cache == null ? new CacheStats(0, 0, 0, false) : cache.stats();
   }
 
+  /**
+   * Requests queued or running on the model now ({@link #detect}, {@link #detectAsync}, {@link #detectAll});
+   * cache hits and {@link TraceMonitor} checks are not counted.
+   *
+   * @return the number of model runs not yet finished
+   */
+  public int inFlightRequests() {
+    return inFlight.get();
+  }
+
+  /**
+   * Whether {@link #close()} was called.
+   *
+   * @return true once this instance is closed
+   */
+  public boolean isClosed() {
+    return closed.get();
+  }
+
   /** Drops every cached verdict. */
   public void clearCache() {
     if (cache != null) {
@@ -287,16 +308,41 @@ public final class GuardTrace implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<SafetyVerdict> attachShared(CompletableFuture<SafetyVerdict> shared) {
+  private CompletableFuture<SafetyVerdict> attachShared(QtaTrace trace, CompletableFuture<SafetyVerdict> shared) {
     CompletableFuture<SafetyVerdict> mine = new CompletableFuture<>();
     shared.whenComplete((v, e) -> {
       if (e != null) {
-        mine.completeExceptionally(unwrap(e));
+        Throwable t = unwrap(e);
+        notifyFailure(trace, t);
+        mine.completeExceptionally(t);
       } else {
-        mine.complete(v.asCached());
+        SafetyVerdict cached = v.asCached();
+        notifyVerdict(trace, cached);
+        mine.complete(cached);
       }
     });
     return mine;
+  }
+
+  /** Tells every listener; runs before the caller sees {@code verdict}, so what it records is already there. */
+  void notifyVerdict(QtaTrace trace, SafetyVerdict verdict) {
+    for (VerdictListener l : listeners) {
+      try {
+        l.onVerdict(trace, verdict);
+      } catch (RuntimeException ignored) {
+        // a listener's bug must not turn a verdict into a failure
+      }
+    }
+  }
+
+  void notifyFailure(QtaTrace trace, Throwable failure) {
+    for (VerdictListener l : listeners) {
+      try {
+        l.onFailure(trace, failure);
+      } catch (RuntimeException ignored) {
+        // as above
+      }
+    }
   }
 
   static Throwable unwrap(Throwable e) {
@@ -379,7 +425,7 @@ public final class GuardTrace implements AutoCloseable {
     }
 
     /** A future for one caller; cancelling it cancels the run once no caller waits any more. */
-    CompletableFuture<SafetyVerdict> attach(boolean asCached) {
+    CompletableFuture<SafetyVerdict> attach(QtaTrace asked, boolean asCached) {
       waiters.incrementAndGet();
       CompletableFuture<SafetyVerdict> mine = new CompletableFuture<>() {
         @Override
@@ -397,9 +443,13 @@ public final class GuardTrace implements AutoCloseable {
       };
       future.whenComplete((v, e) -> {
         if (e != null) {
-          mine.completeExceptionally(unwrap(e));
+          Throwable t = unwrap(e);
+          notifyFailure(asked, t);
+          mine.completeExceptionally(t);
         } else {
-          mine.complete(asCached ? v.asCached() : v);
+          SafetyVerdict mineV = asCached ? v.asCached() : v;
+          notifyVerdict(asked, mineV);
+          mine.complete(mineV);
         }
       });
       return mine;
@@ -443,6 +493,7 @@ public final class GuardTrace implements AutoCloseable {
     private int threads;
     private boolean prefixCache = true;
     private DownloadListener downloadListener = DownloadListener.none();
+    private final List<VerdictListener> listeners = new ArrayList<>();
 
     private Builder() {}
 
@@ -680,6 +731,18 @@ public final class GuardTrace implements AutoCloseable {
     }
 
     /**
+     * Adds a listener that hears every verdict and failure handed to a caller (metrics, audit). May be called
+     * several times; listeners run in the order added.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(VerdictListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
      * Loads the model and returns the guard.
      *
      * @throws ModelLoadException when the model cannot be found or loaded
@@ -699,7 +762,7 @@ public final class GuardTrace implements AutoCloseable {
         owned = java.util.concurrent.Executors.newFixedThreadPool(concurrency, daemonThreads());
         ex = owned;
       }
-      return new GuardTrace(e, options, prompt, ex, owned);
+      return new GuardTrace(e, options, prompt, ex, owned, listeners);
     }
 
     private java.nio.file.Path resolveModel() {

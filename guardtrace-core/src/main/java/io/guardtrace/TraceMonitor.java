@@ -114,9 +114,15 @@ public final class TraceMonitor implements AutoCloseable {
   public SafetyVerdict check() {
     requireOpen();
     checkLock.lock();
+    QtaTrace trace = trace();
     try {
       requireOpen();
-      return guard.judge(trace(), session::generate, () -> closed);
+      SafetyVerdict v = guard.judge(trace, session::generate, () -> closed);
+      guard.notifyVerdict(trace, v);
+      return v;
+    } catch (RuntimeException e) {
+      guard.notifyFailure(trace, e);
+      throw e;
     } finally {
       checkLock.unlock();
     }
