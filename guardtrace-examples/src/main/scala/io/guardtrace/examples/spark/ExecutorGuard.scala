@@ -30,7 +30,8 @@ object ExecutorGuard {
    * @throws io.guardtrace.ModelLoadException when the model cannot be found or loaded
    */
   def get(options: GuardOptions): GuardTrace = synchronized {
-    guards.getOrElseUpdate(options, load(options))
+    val key = options.copy(inFlight = None) // a task's window is not a setting of the guard
+    guards.getOrElseUpdate(key, load(key))
   }
 
   /** How many guards this JVM has loaded so far (one per distinct options while none is closed). */

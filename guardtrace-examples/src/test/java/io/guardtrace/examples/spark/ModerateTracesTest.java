@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.module.scala.DefaultScalaModule$;
 import io.guardtrace.GuardTrace;
 import io.guardtrace.InvalidImageException;
 import io.guardtrace.InvalidInputException;
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.Option;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Runs {@link ModerateTraces} in a {@code local[2]} session (one for the class: starting Spark costs seconds) on
@@ -253,6 +257,38 @@ class ModerateTracesTest {
     } catch (IOException e) {
       throw new AssertionError(e);
     }
+  }
+
+  @Test
+  void jackson_sparksScalaModuleAcceptsGuardtracesDatabind() throws Exception {
+    // Spark registers jackson-module-scala in every job (RDD operation scopes, plans); the module throws when the
+    // databind on the class path has another minor version than its own
+    ObjectMapper mapper = new ObjectMapper().registerModule(DefaultScalaModule$.MODULE$);
+    assertThat(mapper.version()).isEqualTo(com.fasterxml.jackson.databind.cfg.PackageVersion.VERSION);
+    assertThat(mapper.version().getMinorVersion()).isEqualTo(DefaultScalaModule$.MODULE$.version().getMinorVersion());
+    assertThat(mapper.writeValueAsString(scala.Option.apply(List.of(1, 2)))).isEqualTo("[1,2]");
+  }
+
+  @Test
+  void imagePaths_relativeOnesResolvedAgainstTheImageBase_remoteOnesRefused() {
+    StructType schema = new StructType().add("question", DataTypes.StringType).add("answer", DataTypes.StringType)
+        .add("images", DataTypes.createArrayType(DataTypes.StringType));
+    TraceColumns columns = TraceColumns.of(schema, Option.apply("/data/images"), Option.empty());
+    QtaTrace trace = columns.trace(RowFactory.create("q", "a", seq("a/b.png", "/abs/c.png", "file:///uri/d%20e.png")));
+    assertThat(trace.thinking()).isEmpty(); // no thinking column: an empty thinking
+    assertThat(trace.images()).extracting(TraceImage::path).containsExactly(
+        Path.of("/data/images/a/b.png"), Path.of("/abs/c.png"), Path.of("/uri/d e.png"));
+    assertThatThrownBy(() -> columns.trace(RowFactory.create("q", "a", seq("hdfs://nn/x.png"))))
+        .isInstanceOf(InvalidImageException.class).hasMessageContaining("is not a local path");
+    TraceColumns noBase = TraceColumns.of(schema, Option.empty(), Option.empty());
+    assertThatThrownBy(() -> noBase.trace(RowFactory.create("q", "a", seq("x.png"))))
+        .isInstanceOf(InvalidImageException.class).hasMessageContaining("--image-base");
+    assertThatThrownBy(() -> TraceColumns.of(new StructType().add("question", DataTypes.StringType), Option.empty(),
+        Option.empty())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no 'answer' column");
+  }
+
+  private static scala.collection.immutable.Seq<String> seq(String... values) {
+    return CollectionConverters.asScala(List.of(values)).toSeq();
   }
 
   @Test
