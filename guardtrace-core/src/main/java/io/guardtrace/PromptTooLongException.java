@@ -17,12 +17,21 @@ public class PromptTooLongException extends InvalidInputException {
     this.budget = budget;
   }
 
-  /** Tokens the prompt needs. */
+  /**
+   * Tokens the prompt needs; a lower bound when the trace was refused without being tokenized (a question and
+   * answer longer than the budget can hold whatever their text, see {@link GuardTrace.Builder#tokenBudget}).
+   *
+   * @return the token count, or its lower bound
+   */
   public int tokens() {
     return tokens;
   }
 
-  /** The token budget. */
+  /**
+   * The token budget.
+   *
+   * @return the budget the prompt was measured against
+   */
   public int budget() {
     return budget;
   }
