@@ -47,13 +47,15 @@ public final class QwenTokenizer implements AutoCloseable {
   private final HuggingFaceTokenizer plain;
   private final Map<String, Integer> addedIds;
   private final Map<String, Integer> nonSpecialAdded;
+  private final int maxTokenChars;
 
   private QwenTokenizer(HuggingFaceTokenizer full, HuggingFaceTokenizer plain,
-      Map<String, Integer> addedIds, Map<String, Integer> nonSpecialAdded) {
+      Map<String, Integer> addedIds, Map<String, Integer> nonSpecialAdded, int maxTokenChars) {
     this.full = full;
     this.plain = plain;
     this.addedIds = addedIds;
     this.nonSpecialAdded = nonSpecialAdded;
+    this.maxTokenChars = maxTokenChars;
   }
 
   /**
@@ -85,10 +87,47 @@ public final class QwenTokenizer implements AutoCloseable {
       HuggingFaceTokenizer plain =
           HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(plainBytes), OPTIONS);
       return new QwenTokenizer(full, plain, Collections.unmodifiableMap(added),
-          Collections.unmodifiableMap(nonSpecial));
+          Collections.unmodifiableMap(nonSpecial), maxTokenChars(root, nonSpecial.keySet()));
     } catch (IOException | RuntimeException e) {
       throw new ModelLoadException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A bound on the UTF-16 code units of text that one token of {@link #encodeText} covers (see
+   * {@link io.guardtrace.spi.Engine#maxTokenChars()}), or 0 when this tokenizer's kind gives none.
+   *
+   * @return the bound, or 0
+   */
+  public int maxTokenChars() {
+    return maxTokenChars;
+  }
+
+  /**
+   * Twice the longest vocabulary entry or non-special added token, for a BPE model whose normalizer is none or
+   * NFC; else 0. A byte-level BPE entry has one symbol per UTF-8 byte it stands for, and every code unit of
+   * text takes at least one UTF-8 byte, so a token covers at most as many code units of the normalized text
+   * as its entry is long (for a plain BPE entry, its characters are the text's). The factor 2 covers NFC,
+   * which folds at most three code units (a letter and two combining marks) into one two-byte character.
+   * Other normalizers can shrink text without such a bound.
+   */
+  private static int maxTokenChars(JsonNode root, java.util.Set<String> nonSpecialAdded) {
+    JsonNode normalizer = root.path("normalizer");
+    boolean nfcOrNone = normalizer.isMissingNode() || normalizer.isNull()
+        || "NFC".equals(normalizer.path("type").asText());
+    JsonNode vocab = root.path("model").path("vocab");
+    if (!nfcOrNone || !"BPE".equals(root.path("model").path("type").asText()) || !vocab.isObject()
+        || vocab.isEmpty()) {
+      return 0;
+    }
+    int longest = 0;
+    for (java.util.Iterator<String> names = vocab.fieldNames(); names.hasNext(); ) {
+      longest = Math.max(longest, names.next().length());
+    }
+    for (String added : nonSpecialAdded) {
+      longest = Math.max(longest, added.length());
+    }
+    return 2 * longest;
   }
 
   /**
