@@ -60,7 +60,8 @@ final class EvalCommand implements Callable<Integer> {
         : dataset.resolveSibling(dataset.getFileName() + ".predictions.jsonl");
     Map<Integer, JsonNode> done = readDone(predFile);
     if (!done.isEmpty()) {
-      err.printf("resuming: %d of %d items already predicted in %s%n", done.size(), items.size(), predFile);
+      err.printf("resuming: %d of %d items already predicted in %s%n", done.size(), items.size(),
+          TerminalText.line(predFile.toString()));
     }
     Path demoDir = model.isDemo() ? DemoModel.directory(err) : null;
     Progress progress = new Progress(err, items.size());
@@ -85,7 +86,7 @@ final class EvalCommand implements Callable<Integer> {
         } catch (InvalidInputException e) {
           pred.put("error", e.getMessage());
         }
-        w.write(pred.toString());
+        w.write(VerdictJson.write(pred));
         w.newLine();
         w.flush();
         done.put(i, pred);
@@ -175,7 +176,9 @@ final class EvalCommand implements Callable<Integer> {
     double prec = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
     double rec = tp + fn == 0 ? 0 : (double) tp / (tp + fn);
     double f1 = prec + rec == 0 ? 0 : 2 * prec * rec / (prec + rec);
-    out.printf(Locale.ROOT, "%-16s %5d   %7.4f   %7.4f   %7.4f  %7.4f  %5d%n", name, n, acc, prec, rec, f1, s[4]);
+    // the source comes from the dataset's image names
+    out.printf(Locale.ROOT, "%-16s %5d   %7.4f   %7.4f   %7.4f  %7.4f  %5d%n", TerminalText.line(name), n, acc,
+        prec, rec, f1, s[4]);
   }
 
   /** A progress bar on stderr when it is a terminal, else nothing. */
