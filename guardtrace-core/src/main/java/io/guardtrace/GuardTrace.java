@@ -74,6 +74,9 @@ public final class GuardTrace implements AutoCloseable {
   /**
    * Moderates {@code trace}, blocking until the verdict is ready.
    *
+   * @param trace the trace to moderate
+   * @return the verdict
+   * @throws NullPointerException when {@code trace} is null
    * @throws InvalidInputException for an unusable trace or image, or one too long for the budget
    * @throws VerdictParseException when the output has no judgment and the policy is {@link FailurePolicy#THROW}
    * @throws GuardTraceCancelledException when the request ran past its deadline
@@ -126,7 +129,7 @@ public final class GuardTrace implements AutoCloseable {
 
   /**
    * Moderates every trace (concurrently, up to the executor's threads) and returns the verdicts in order.
-   * Every request runs to its end before this returns or throws.
+   * Returns or throws only once every request has completed.
    *
    * @param traces the traces to moderate
    * @return their verdicts, in the same order
@@ -402,6 +405,10 @@ public final class GuardTrace implements AutoCloseable {
             return;
           }
           if (join(other, true)) {
+            return;
+          }
+          if (lookup.future().isDone() && !lookup.future().isCompletedExceptionally()) {
+            forward(lookup.future()); // it finished just as its last caller left: the verdict stands
             return;
           }
           // every caller of that run has left and it is stopping: start afresh
