@@ -17,13 +17,15 @@ import java.util.List;
  * ({@link Engine#maxTokenChars()}, {@code L}): a text of {@code C} characters is at least {@code C / L}
  * tokens, so more than {@code budget * L} characters cannot fit. A question and answer that long together are
  * refused at once. A trace that long because of its thinking is cut in any case, and its token count and
- * density are estimated from the thinking's first and last {@code budget * L / 2 + 1} characters (with the
- * rest of the thinking taken at the density of those ends) instead of being counted over the whole text; the
- * cut is then searched exactly as for any other trace, tokenizing only candidates that keep at most those
- * ends. For a tokenizer whose count is proportional to the text this gives the very cut that counting all of
- * it would give; for real text the cut may differ by the error of the estimate, still within the budget.
- * Traces within {@code budget * L} characters, and every trace when the engine gives no bound, are counted in
- * full, as they always were.
+ * density are estimated from a sample of the thinking's first and last characters (the rest taken at the
+ * sample's density) instead of being counted over the whole text. The sample starts at {@code 4 * budget}
+ * characters per side, enough for ordinary text to overflow the budget on its own, and grows until it does,
+ * at most to {@code budget * L / 2 + 1} per side, which overflows by the bound. The cut is then searched as
+ * for any other trace, tokenizing only candidates that keep less than the sample. For a tokenizer whose
+ * count is proportional to the text this gives the very cut that counting all of it would give; for real
+ * text the cut may differ by the error of the estimate, still within the budget. Traces within
+ * {@code budget * L} characters, and every trace when the engine gives no bound, are counted in full, as they
+ * always were, so a trace that fits is always sent whole.
  */
 final class PromptBudget {
   /** The parts to send and whether the thinking was cut. */
@@ -52,15 +54,26 @@ final class PromptBudget {
     int tokens;
     double charsPerToken;
     List<PromptPart> parts;
+    int keep = 0;
     if (estimated) {
-      // the ends alone exceed budget * L characters: the prompt with them is still too long, so every cut
-      // tried below keeps less than they hold and only they are ever tokenized
-      int keep = (int) keepEachSide;
-      // (sanitized again: the join may separate the halves of a surrogate pair)
-      String ends = QtaPrompt.sanitize(thinking.substring(0, keep) + thinking.substring(thinking.length() - keep));
+      // Measured from a sample of the thinking's two ends, grown until the prompt with it alone overflows
+      // the budget: every cut tried below then keeps less than the sample and only the sample is tokenized.
+      // It starts at what ordinary text (about 4 characters per token) needs to overflow, so it is usually
+      // measured once; it never grows past budget * L / 2 + 1 per side, which overflows by the bound.
+      keep = (int) Math.min(keepEachSide, 4L * budget);
+      String ends;
+      long withEnds;
+      while (true) {
+        // (sanitized again: the join may separate the halves of a surrogate pair)
+        ends = QtaPrompt.sanitize(thinking.substring(0, keep) + thinking.substring(thinking.length() - keep));
+        withEnds = engine.countPromptTokens(system, QtaPrompt.userParts(trace, ends, missingImageNotice));
+        if (withEnds > budget || keep >= keepEachSide) {
+          break;
+        }
+        keep = (int) Math.min(keepEachSide, 4L * keep);
+      }
       int endsTokens = Math.max(1, engine.countTokens(ends));
       charsPerToken = (double) ends.length() / endsTokens;
-      long withEnds = engine.countPromptTokens(system, QtaPrompt.userParts(trace, ends, missingImageNotice));
       tokens = (int) Math.min(Integer.MAX_VALUE,
           withEnds + (long) Math.ceil((thinking.length() - ends.length()) / charsPerToken));
     } else {
@@ -75,7 +88,7 @@ final class PromptBudget {
     // first estimate: remove the overflow plus room for the marker, at the thinking's own density
     int cut = (int) Math.min(thinking.length(), Math.ceil((tokens - budget + 32) * charsPerToken));
     if (estimated) {
-      cut = (int) Math.max(cut, thinking.length() - 2 * keepEachSide);
+      cut = Math.max(cut, thinking.length() - 2 * keep);
     }
     for (int attempt = 0; attempt < 16; attempt++) {
       String shortened = cutMiddle(thinking, cut);

@@ -60,8 +60,11 @@ class PromptBudgetTest {
 
   @Test
   void fit_20MbThinking_tokenizesOnlyWhatTheBudgetCanHold() {
+    // ordinary text at 4 characters per token, from an engine whose longest token is 256 characters (as the
+    // Qwen tokenizer's bound)
     FakeEngine engine = new FakeEngine();
     engine.charsPerToken = 4;
+    engine.declaredMaxTokenChars = 256;
     int budget = GuardTrace.Builder.DEFAULT_TOKEN_BUDGET;
     String huge = thinking(20_000_000);
     QtaTrace trace = QtaTrace.of("What is in the report?", huge, "A summary.");
@@ -74,10 +77,24 @@ class PromptBudgetTest {
     assertThat(huge).startsWith(head).endsWith(tail);
     assertThat(sent).contains("[... " + (huge.length() - head.length() - tail.length())
         + " characters of thinking omitted by guardtrace ...]");
-    // the work is bounded by the budget, not by the trace: a few passes over budget x 4 characters, where
-    // counting the whole trace once would be 20 million
+    // the work is bounded by what the budget holds of this text, not by the trace: a few passes over
+    // budget x 4 characters, where counting the whole trace once would be 20 million
     assertThat(engine.charsTokenized.get()).isLessThan(8L * budget * engine.charsPerToken);
     assertThat(engine.tokenizeCalls.get()).isLessThanOrEqualTo(6);
+  }
+
+  @Test
+  void fit_hugeDenseThinking_growsItsSampleOnlyUpToTheBound() {
+    // 64 characters per token (a long run of dashes, say): the first samples are too short to overflow the
+    // budget, so the sample grows, up to budget x L / 2 characters per side, which overflows by the bound
+    FakeEngine engine = new FakeEngine();
+    engine.charsPerToken = 64;
+    String huge = "-".repeat(20_000_000);
+    PromptBudget.Fitted f = PromptBudget.fit(engine, SYSTEM, QtaTrace.of("q?", huge, "a."), false, BUDGET);
+    assertThat(f.truncated()).isTrue();
+    assertThat(f.tokens()).isLessThanOrEqualTo(BUDGET).isGreaterThan(BUDGET - 100);
+    long bound = (long) BUDGET * engine.charsPerToken;
+    assertThat(engine.charsTokenized.get()).isLessThan(6 * bound);
   }
 
   @Test
