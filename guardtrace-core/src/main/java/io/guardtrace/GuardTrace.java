@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -53,6 +54,7 @@ public final class GuardTrace implements AutoCloseable {
   private final java.util.concurrent.ConcurrentHashMap<VerdictCache.Key, Job> running =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final List<VerdictListener> listeners;
+  private final String systemPromptSha256;
 
   GuardTrace(Engine engine, GuardTraceOptions options, String systemPrompt, Executor executor,
       @Nullable ExecutorService ownedExecutor, List<VerdictListener> listeners) {
@@ -61,6 +63,7 @@ public final class GuardTrace implements AutoCloseable {
     this.options = options;
     this.systemPrompt = systemPrompt;
     this.cache = options.cacheEnabled() ? new VerdictCache(options.cacheSize(), options.cacheTtl()) : null;
+    this.systemPromptSha256 = Sha256.ofText(systemPrompt);
     this.executor = executor;
     this.ownedExecutor = ownedExecutor;
   }
@@ -73,6 +76,9 @@ public final class GuardTrace implements AutoCloseable {
   /**
    * Moderates {@code trace}, blocking until the verdict is ready.
    *
+   * @param trace the trace to moderate
+   * @return the verdict
+   * @throws NullPointerException when {@code trace} is null
    * @throws InvalidInputException for an unusable trace or image, or one too long for the budget
    * @throws VerdictParseException when the output has no judgment and the policy is {@link FailurePolicy#THROW}
    * @throws GuardTraceCancelledException when the request ran past its deadline
@@ -95,51 +101,51 @@ public final class GuardTrace implements AutoCloseable {
   }
 
   /**
-   * Moderates {@code trace} on this instance's executor. The future fails with the same
-   * {@link GuardTraceException} {@link #detect} would throw. Cancelling the future stops the generation within
-   * one decode step (unless other callers wait for the same cached computation).
+   * Moderates {@code trace} on this instance's executor.
+   *
+   * <p><b>All the work happens inside the request</b>, on the executor: reading and hashing the trace's
+   * images (for the cache key and for the prompt), fitting the token budget and running the model, all under
+   * the request's deadline and cancellation. The calling thread never reads a file.
+   *
+   * <p><b>Every failure arrives through the future</b>, as the {@link GuardTraceException} {@link #detect}
+   * would throw: an unusable image ({@link InvalidImageException}), a trace too long for the budget
+   * ({@link PromptTooLongException}), the deadline ({@link GuardTraceCancelledException}), a closed instance
+   * ({@link GuardTraceClosedException}), an engine failure ({@link EngineException}). This method itself
+   * throws only {@link NullPointerException}, for a null trace.
+   *
+   * <p>Cancelling the future stops the generation within one decode step. Identical concurrent requests share
+   * one model run (see {@link Builder#cacheSize}), which stops once none of its callers waits any more. With
+   * {@link Builder#requestTimeout}, the future fails at the deadline even while the work is at a point where it
+   * cannot stop at once (a long prefill, a slow file); the work then stops at its next check.
+   *
+   * @param trace the trace to moderate
+   * @return the verdict, or the failure, when the request completes
+   * @throws NullPointerException when {@code trace} is null
    */
   public CompletableFuture<SafetyVerdict> detectAsync(QtaTrace trace) {
     Objects.requireNonNull(trace, "trace");
-    requireOpen();
-    if (cache == null) {
-      Job job = new Job(trace);
-      job.start();
-      return job.attach(trace, false);
-    }
-    VerdictCache.Key key = VerdictCache.Key.of(engine.identity(), systemPrompt, options.maxNewTokens(),
-        options.tokenBudget(), options.missingImageNotice(), trace);
-    Job[] created = {null};
-    VerdictCache.Lookup lookup = cache.get(key, () -> {
-      Job job = new Job(trace);
-      job.key = key;
-      created[0] = job;
-      running.put(key, job);
-      job.future.whenComplete((v, e) -> running.remove(key, job));
-      return job.future;
-    });
-    if (created[0] != null) {
-      created[0].start();
-      return created[0].attach(trace, false);
-    }
-    Job joined = running.get(key);
-    if (joined != null && joined.future == lookup.future() && !joined.future.isDone()) {
-      return joined.attach(trace, true);
-    }
-    return attachShared(trace, lookup.future());
+    Request request = new Request(trace);
+    request.start();
+    return request.caller;
   }
 
   /**
    * Moderates every trace (concurrently, up to the executor's threads) and returns the verdicts in order.
+   * Returns or throws only once every request has completed.
    *
-   * @throws GuardTraceException the first failure, after every request finished
+   * @param traces the traces to moderate
+   * @return their verdicts, in the same order
+   * @throws NullPointerException when {@code traces} or one of its elements is null (before any request starts)
+   * @throws GuardTraceException the failure of the first request in list order that failed, once every request
+   *     finished (the same exception {@link #detect} would throw for that trace)
    */
   public List<SafetyVerdict> detectAll(List<QtaTrace> traces) {
-    List<CompletableFuture<SafetyVerdict>> futures = new ArrayList<>(traces.size());
-    for (QtaTrace t : traces) {
+    List<QtaTrace> all = List.copyOf(traces);
+    List<CompletableFuture<SafetyVerdict>> futures = new ArrayList<>(all.size());
+    for (QtaTrace t : all) {
       futures.add(detectAsync(t));
     }
-    List<SafetyVerdict> out = new ArrayList<>(traces.size());
+    List<SafetyVerdict> out = new ArrayList<>(all.size());
     RuntimeException first = null;
     for (CompletableFuture<SafetyVerdict> f : futures) {
       try {
@@ -224,10 +230,10 @@ public final class GuardTrace implements AutoCloseable {
   }
 
   /**
-   * Requests queued or running on the model now ({@link #detect}, {@link #detectAsync}, {@link #detectAll});
-   * cache hits and {@link TraceMonitor} checks are not counted.
+   * Requests ({@link #detect}, {@link #detectAsync}, {@link #detectAll}) queued or running on the executor now,
+   * a cache hit only while it is looked up; {@link TraceMonitor} checks are not counted.
    *
-   * @return the number of model runs not yet finished
+   * @return the number of requests not yet finished
    */
   public int inFlightRequests() {
     return inFlight.get();
@@ -308,22 +314,6 @@ public final class GuardTrace implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<SafetyVerdict> attachShared(QtaTrace trace, CompletableFuture<SafetyVerdict> shared) {
-    CompletableFuture<SafetyVerdict> mine = new CompletableFuture<>();
-    shared.whenComplete((v, e) -> {
-      if (e != null) {
-        Throwable t = unwrap(e);
-        notifyFailure(trace, t);
-        mine.completeExceptionally(t);
-      } else {
-        SafetyVerdict cached = v.asCached();
-        notifyVerdict(trace, cached);
-        mine.complete(cached);
-      }
-    });
-    return mine;
-  }
-
   /** Tells every listener; runs before the caller sees {@code verdict}, so what it records is already there. */
   void notifyVerdict(QtaTrace trace, SafetyVerdict verdict) {
     for (VerdictListener l : listeners) {
@@ -363,96 +353,251 @@ public final class GuardTrace implements AutoCloseable {
     return new EngineException("the request failed: " + t, t);
   }
 
-  /** One model run, shared by every caller waiting for the same verdict. */
-  private final class Job {
+  /**
+   * One caller's request. On the executor it computes its cache key (hashing the texts and reading the images),
+   * then joins the model run of an identical request, takes the cached verdict, or starts the run itself and
+   * runs it on the same thread. Cancelling or the deadline completes the caller's future at once and lets go
+   * of the run, which stops when no caller waits for it any more.
+   */
+  private final class Request {
     final QtaTrace trace;
-    final CompletableFuture<SafetyVerdict> future = new CompletableFuture<>();
-    final AtomicInteger waiters = new AtomicInteger();
-    final AtomicBoolean cancelled = new AtomicBoolean();
-    volatile VerdictCache.@Nullable Key key;
-    final long deadline;
+    final CompletableFuture<SafetyVerdict> caller = new CompletableFuture<>() {
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        boolean done = super.cancel(mayInterruptIfRunning);
+        if (done) {
+          leave();
+        }
+        return done;
+      }
+    };
+    private @Nullable Job job; // guarded by this
+    private boolean left; // guarded by this: the caller cancelled or the deadline passed
 
-    Job(QtaTrace trace) {
+    Request(QtaTrace trace) {
       this.trace = trace;
-      Duration timeout = options.requestTimeout();
-      this.deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
-    }
-
-    boolean deadlinePassed() {
-      return deadline != 0 && System.nanoTime() - deadline > 0;
     }
 
     void start() {
+      if (closed.get()) {
+        fail(new GuardTraceClosedException("this GuardTrace is closed; build a new one"));
+        return;
+      }
+      armDeadline();
       inFlight.incrementAndGet();
       try {
         executor.execute(this::run);
       } catch (RuntimeException e) {
         finished();
-        future.completeExceptionally(closed.get()
-            ? new GuardTraceClosedException("this GuardTrace was closed") : e);
+        fail(closed.get() ? new GuardTraceClosedException("this GuardTrace was closed", e)
+            : e);
       }
+    }
+
+    /** Fails the caller's future when the deadline passes, whatever the work is doing then. */
+    private void armDeadline() {
+      Duration timeout = options.requestTimeout();
+      if (timeout == null) {
+        return;
+      }
+      CompletableFuture<Void> timer = new CompletableFuture<>();
+      timer.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenComplete((v, e) -> {
+        if (e != null && fail(new GuardTraceCancelledException(
+            "the request ran past its deadline of " + timeout + " and was stopped"))) {
+          leave();
+        }
+      });
+      // a finished request disarms its timer (which then no longer holds the request)
+      caller.whenComplete((v, e) -> timer.complete(null));
     }
 
     private void run() {
       try {
-        if (cancelled.get()) {
-          throw new GuardTraceCancelledException("the request was cancelled before it started");
+        if (hasLeft()) {
+          return;
         }
-        future.complete(compute());
-      } catch (GuardTraceCancelledException e) {
-        future.completeExceptionally(closed.get() ? new GuardTraceClosedException(
-            "this GuardTrace was closed while the request ran", e)
-            : deadlinePassed() ? new GuardTraceCancelledException("the request ran past its deadline of "
-                + options.requestTimeout() + " and was stopped", e) : e);
+        if (closed.get()) {
+          throw new GuardTraceClosedException("this GuardTrace was closed before the request started");
+        }
+        if (cache == null) {
+          Job j = new Job(trace, null);
+          join(j, false);
+          j.run(); // stops at once if this caller has already left
+          return;
+        }
+        VerdictCache.Key key = VerdictCache.Key.of(engine.identity(), systemPromptSha256, options.maxNewTokens(),
+            options.tokenBudget(), options.missingImageNotice(), trace);
+        while (!hasLeft()) {
+          Job[] created = {null};
+          VerdictCache.Lookup lookup = cache.get(key, () -> {
+            Job n = new Job(trace, key);
+            created[0] = n;
+            running.put(key, n);
+            n.future.whenComplete((v, e) -> running.remove(key, n));
+            return n.future;
+          });
+          Job started = created[0];
+          if (started != null) {
+            join(started, false);
+            started.run(); // stops at once if every caller has already left
+            return;
+          }
+          Job other = running.get(key);
+          if (other == null || other.future != lookup.future()) {
+            forward(lookup.future()); // a verdict already there, or finishing right now
+            return;
+          }
+          if (join(other, true)) {
+            return;
+          }
+          if (lookup.future().isDone() && !lookup.future().isCompletedExceptionally()) {
+            forward(lookup.future()); // it finished just as its last caller left: the verdict stands
+            return;
+          }
+          // every caller of that run has left and it is stopping: start afresh
+          cache.invalidate(key, lookup.future());
+        }
       } catch (Throwable e) {
-        future.completeExceptionally(closed.get() && !(e instanceof InvalidInputException)
+        fail(closed.get() && !(e instanceof InvalidInputException)
             ? new GuardTraceClosedException("this GuardTrace was closed while the request ran", e) : e);
       } finally {
         finished();
       }
     }
 
-    private SafetyVerdict compute() {
-      return judge(trace, engine::generate, () -> cancelled.get() || deadlinePassed());
+    private synchronized boolean hasLeft() {
+      return left;
     }
 
-    private void finished() {
-      if (inFlight.decrementAndGet() == 0) {
-        synchronized (idle) {
-          idle.notifyAll();
+    /**
+     * Makes this caller wait for {@code j}'s verdict ({@code shared}: someone else's run, so the verdict is
+     * marked cached). False when {@code j} is already stopping for want of callers; a new run always takes
+     * its creator.
+     */
+    private boolean join(Job j, boolean shared) {
+      if (!j.tryAttach()) {
+        return false;
+      }
+      boolean stillHere;
+      synchronized (this) {
+        stillHere = !left;
+        if (stillHere) {
+          job = j;
+        }
+      }
+      if (!stillHere) {
+        j.release();
+        return true;
+      }
+      j.future.whenComplete((v, e) -> {
+        if (e != null) {
+          fail(unwrap(e));
+        } else {
+          succeed(shared ? v.asCached() : v);
+        }
+      });
+      return true;
+    }
+
+    private void forward(CompletableFuture<SafetyVerdict> verdict) {
+      verdict.whenComplete((v, e) -> {
+        if (e != null) {
+          fail(unwrap(e));
+        } else {
+          succeed(v.asCached());
+        }
+      });
+    }
+
+    /** Hands {@code verdict} to the caller, telling the listeners first so what they record is already there. */
+    private void succeed(SafetyVerdict verdict) {
+      if (!caller.isDone()) {
+        notifyVerdict(trace, verdict);
+        caller.complete(verdict);
+      }
+    }
+
+    /** Hands {@code failure} to the caller, telling the listeners first; false when the caller already had a result. */
+    private boolean fail(Throwable failure) {
+      if (caller.isDone()) {
+        return false;
+      }
+      notifyFailure(trace, failure);
+      return caller.completeExceptionally(failure);
+    }
+
+    /** The caller is gone (cancelled, or past its deadline): let go of the run. */
+    private void leave() {
+      Job j;
+      synchronized (this) {
+        if (left) {
+          return;
+        }
+        left = true;
+        j = job;
+        job = null;
+      }
+      if (j != null) {
+        j.release();
+      }
+    }
+  }
+
+  private void finished() {
+    if (inFlight.decrementAndGet() == 0) {
+      synchronized (idle) {
+        idle.notifyAll();
+      }
+    }
+  }
+
+  /** One model run, shared by every request waiting for the same verdict; stops when none waits. */
+  private final class Job {
+    final QtaTrace trace;
+    final VerdictCache.@Nullable Key key;
+    final CompletableFuture<SafetyVerdict> future = new CompletableFuture<>();
+    /** Requests waiting for the verdict; -1 once the last one has left and the run was told to stop. */
+    final AtomicInteger waiters = new AtomicInteger();
+    final AtomicBoolean cancelled = new AtomicBoolean();
+
+    Job(QtaTrace trace, VerdictCache.@Nullable Key key) {
+      this.trace = trace;
+      this.key = key;
+    }
+
+    boolean tryAttach() {
+      while (true) {
+        int w = waiters.get();
+        if (w < 0) {
+          return false;
+        }
+        if (waiters.compareAndSet(w, w + 1)) {
+          return true;
         }
       }
     }
 
-    /** A future for one caller; cancelling it cancels the run once no caller waits any more. */
-    CompletableFuture<SafetyVerdict> attach(QtaTrace asked, boolean asCached) {
-      waiters.incrementAndGet();
-      CompletableFuture<SafetyVerdict> mine = new CompletableFuture<>() {
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-          boolean done = super.cancel(mayInterruptIfRunning);
-          if (done && waiters.decrementAndGet() == 0) {
-            cancelled.set(true);
-            VerdictCache.Key k = key;
-            if (k != null && cache != null) {
-              cache.invalidate(k, future);
-            }
-          }
-          return done;
+    void release() {
+      if (waiters.decrementAndGet() == 0 && waiters.compareAndSet(0, -1)) {
+        cancelled.set(true);
+        VerdictCache.Key k = key;
+        if (k != null && cache != null && !future.isDone()) {
+          cache.invalidate(k, future);
         }
-      };
-      future.whenComplete((v, e) -> {
-        if (e != null) {
-          Throwable t = unwrap(e);
-          notifyFailure(asked, t);
-          mine.completeExceptionally(t);
-        } else {
-          SafetyVerdict mineV = asCached ? v.asCached() : v;
-          notifyVerdict(asked, mineV);
-          mine.complete(mineV);
+      }
+    }
+
+    void run() {
+      try {
+        if (cancelled.get()) {
+          throw new GuardTraceCancelledException("the request was cancelled before it started");
         }
-      });
-      return mine;
+        future.complete(judge(trace, engine::generate, cancelled::get));
+      } catch (Throwable e) {
+        future.completeExceptionally(closed.get() && !(e instanceof InvalidInputException)
+            && !(e instanceof GuardTraceClosedException)
+            ? new GuardTraceClosedException("this GuardTrace was closed while the request ran", e) : e);
+      }
     }
   }
 

@@ -26,9 +26,10 @@ public class PromptTooLongException extends InvalidInputException {
   }
 
   /**
-   * Tokens the prompt needs.
+   * Tokens the prompt needs; a lower bound when the trace was refused without being tokenized (a question and
+   * answer longer than the budget can hold whatever their text, see {@link GuardTrace.Builder#tokenBudget}).
    *
-   * @return tokens the prompt needs
+   * @return the token count, or its lower bound
    */
   public int tokens() {
     return tokens;
@@ -37,7 +38,7 @@ public class PromptTooLongException extends InvalidInputException {
   /**
    * The token budget.
    *
-   * @return the token budget
+   * @return the budget the prompt was measured against
    */
   public int budget() {
     return budget;

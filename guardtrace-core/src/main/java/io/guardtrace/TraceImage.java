@@ -9,9 +9,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 import java.util.Objects;
 import javax.imageio.ImageIO;
 import org.jspecify.annotations.Nullable;
@@ -22,7 +23,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Equality and hashing use a SHA-256 of the encoded bytes, so equal images key the verdict cache alike
  * whatever array or file they came from. Nothing is decoded here: the engine decodes lazily, checking the
  * declared pixel count from the header before it allocates the pixels. A path is read on first use, so a
- * missing file fails when the trace is moderated (with {@link InvalidImageException}), not when it is built.
+ * missing file fails when the trace is moderated (with {@link InvalidImageException}), not when it is built;
+ * {@link GuardTrace} reads it inside the request, on its executor, within the request's deadline.
+ *
+ * <p>Only a regular file is read (a symbolic link to one is fine): a directory, device, FIFO or socket is an
+ * {@link InvalidImageException} before it is opened, and no more than {@link #MAX_ENCODED_BYTES} + 1 bytes are
+ * ever read, whatever size the file reports.
  */
 public final class TraceImage {
   /** Encoded images larger than this are refused before they are read: 64 MiB. */
@@ -106,11 +112,7 @@ public final class TraceImage {
   public String sha256() {
     String h = sha256;
     if (h == null) {
-      try {
-        h = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(load()));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-      }
+      h = Sha256.ofBytes(load());
       sha256 = h;
     }
     return h;
@@ -130,18 +132,68 @@ public final class TraceImage {
     return b;
   }
 
+  /**
+   * Reads an image file with checks that hold whatever the file claims about itself: only a regular file is
+   * opened (a symbolic link to one is fine), because opening a FIFO blocks until a writer appears and a
+   * device such as {@code /dev/zero} never ends; and at most {@link #MAX_ENCODED_BYTES} + 1 bytes are read,
+   * because a file's reported size can be wrong ({@code /proc} files report 0) or change while it is read.
+   */
   private static byte[] readFile(Path path) {
+    String name = path.toString();
     try {
-      long size = Files.size(path);
-      if (size > MAX_ENCODED_BYTES) {
-        throw new InvalidImageException(
-            path.toString(), "file is " + size + " bytes, over the " + MAX_ENCODED_BYTES + "-byte limit");
+      // the file the path leads to, links resolved, is what gets checked and then opened
+      Path real = path.toRealPath();
+      BasicFileAttributes attrs = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!attrs.isRegularFile()) {
+        throw new InvalidImageException(name, "is " + (attrs.isDirectory() ? "a directory" : "not a regular file "
+            + "(a device, FIFO or socket)") + "; an image must be a regular file");
       }
-      return Files.readAllBytes(path);
+      if (attrs.size() > MAX_ENCODED_BYTES) {
+        throw new InvalidImageException(
+            name, "file is " + attrs.size() + " bytes, over the " + MAX_ENCODED_BYTES + "-byte limit");
+      }
+      // opened without following links: a link put in the checked file's place since makes the open fail
+      // instead of leading somewhere unchecked. (A FIFO renamed into its place in between would still block
+      // this thread; the request's deadline still ends the caller's wait.)
+      try (InputStream in = Files.newInputStream(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        return readBounded(in, attrs.size(), (int) MAX_ENCODED_BYTES, name);
+      }
     } catch (NoSuchFileException e) {
-      throw new InvalidImageException(path.toString(), "file not found", e);
+      throw new InvalidImageException(name, "file not found", e);
     } catch (IOException e) {
-      throw new InvalidImageException(path.toString(), "cannot be read: " + e.getMessage(), e);
+      throw new InvalidImageException(name, "cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * All of {@code in}, refusing it once it proves longer than {@code max} bytes: never more than {@code max}
+   * + 1 bytes are read, whatever {@code sizeHint} (the size the file reported) says.
+   *
+   * @throws InvalidImageException when the stream holds more than {@code max} bytes
+   */
+  static byte[] readBounded(InputStream in, long sizeHint, int max, String name) throws IOException {
+    byte[] buf = new byte[(int) Math.min(Math.max(sizeHint, 0), max)];
+    int n = 0;
+    while (true) {
+      if (n == buf.length) {
+        // full: one more byte tells the end of the file from a file longer than it claimed
+        int next = in.read();
+        if (next < 0) {
+          return buf;
+        }
+        if (n >= max) {
+          throw new InvalidImageException(name, "holds more than the " + max + "-byte limit (it reported "
+              + sizeHint + " bytes; reading stopped at the limit)");
+        }
+        buf = Arrays.copyOf(buf, (int) Math.min(max, Math.max(8192L, 2L * buf.length)));
+        buf[n++] = (byte) next;
+        continue;
+      }
+      int r = in.read(buf, n, buf.length - n);
+      if (r < 0) {
+        return Arrays.copyOf(buf, n);
+      }
+      n += r;
     }
   }
 

@@ -32,6 +32,20 @@ public interface Engine extends AutoCloseable {
   int countTokens(String text);
 
   /**
+   * The most characters (UTF-16 code units) of trace text that one token counted by {@link #countTokens} can
+   * stand for, so that {@code countTokens(s) >= s.length() / maxTokenChars()} holds for every text; 0 when
+   * the engine cannot say. Core uses this bound to keep the work on oversized traces proportional to the
+   * token budget: a text longer than {@code budget * maxTokenChars()} characters cannot fit, so it is refused
+   * or cut before it is tokenized. A bound that is too large only costs work; one that is too small makes core
+   * cut or refuse traces that would have fitted. With 0 every trace is tokenized in full.
+   *
+   * @return the bound in characters, or 0 when unknown
+   */
+  default int maxTokenChars() {
+    return 0;
+  }
+
+  /**
    * The exact number of prompt tokens {@code request} would have once rendered with the chat template, image
    * tokens included (image headers are read for their sizes; pixels are not decoded).
    *

@@ -158,7 +158,7 @@ final class EvalCommand implements Callable<Integer> {
     }
     EvalReport report = EvalReport.of(inputs, rule);
     if ("json".equals(format)) {
-      out.println(report.json().toString());
+      out.println(VerdictJson.write(report.json()));
       out.flush();
     } else {
       report.printText(out);
@@ -223,7 +223,8 @@ final class EvalCommand implements Callable<Integer> {
   /** The items of {@code d} without a row of this run, after saying what was found in the file. */
   private List<Work> pending(EvalDataset d, PredictionLog log, PrintWriter err) {
     if (log.ignoredItems() > 0) {
-      err.println("eval: ignoring the predictions of " + log.ignoredItems() + " items in " + log.file()
+      err.println("eval: ignoring the predictions of " + log.ignoredItems() + " items in "
+          + TerminalText.line(log.file().toString())
           + ": they were made with other settings or an earlier version of eval, and are judged again");
     }
     List<Work> work = new ArrayList<>();
@@ -234,7 +235,8 @@ final class EvalCommand implements Callable<Integer> {
     }
     int done = d.items().size() - work.size();
     if (done > 0) {
-      err.println("resuming: " + done + " of " + d.items().size() + " items already predicted in " + log.file());
+      err.println("resuming: " + done + " of " + d.items().size() + " items already predicted in "
+          + TerminalText.line(log.file().toString()));
     }
     return work;
   }

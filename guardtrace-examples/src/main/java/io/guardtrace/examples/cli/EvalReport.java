@@ -237,7 +237,9 @@ final class EvalReport {
   }
 
   private static void line(PrintWriter out, Tally t) {
-    out.printf(Locale.ROOT, "%-14s %6d  %6d  %8d  %9d  %11d  %8.2f  %9.2f  %6.2f  %6.2f  %8s%n", t.name, t.items,
+    // a source's name comes from a dataset's file name: shown with its control characters escaped
+    out.printf(Locale.ROOT, "%-14s %6d  %6d  %8d  %9d  %11d  %8.2f  %9.2f  %6.2f  %6.2f  %8s%n",
+        TerminalText.line(t.name), t.items,
         t.errors, t.unparsed, t.truncated, t.imageMissing, 100 * t.accuracy(), 100 * t.precision(),
         100 * t.recall(), 100 * t.f1(), t.paperF1 == null ? "-" : String.format(Locale.ROOT, "%.2f", 100 * t.paperF1));
   }

@@ -37,9 +37,12 @@ public final class GuardTraceCli {
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       boolean verbose = root.verbose || parseResult.hasMatchedOption("--verbose");
       Throwable cause = e;
-      commandLine.getErr().println("guardtrace: " + message(cause));
+      // messages echo trace text and file names (an image path, a JSON parser's excerpt): one escaped line
+      commandLine.getErr().println("guardtrace: " + TerminalText.line(message(cause)));
       if (verbose) {
-        cause.printStackTrace(commandLine.getErr());
+        java.io.StringWriter trace = new java.io.StringWriter();
+        cause.printStackTrace(new PrintWriter(trace));
+        commandLine.getErr().print(TerminalText.lines(trace.toString()));
       }
       commandLine.getErr().flush();
       return ExitCodes.of(cause);

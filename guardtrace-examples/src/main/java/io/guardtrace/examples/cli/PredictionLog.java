@@ -135,7 +135,7 @@ final class PredictionLog implements Closeable {
   synchronized void append(ObjectNode row) {
     row.put("run", runKey);
     try {
-      writer.write(row.toString());
+      writer.write(VerdictJson.write(row));
       writer.newLine();
       writer.flush();
     } catch (IOException e) {

@@ -189,6 +189,11 @@ public final class Qwen25VlEngine implements Engine {
   }
 
   @Override
+  public int maxTokenChars() {
+    return tokenizer.maxTokenChars();
+  }
+
+  @Override
   public int countPromptTokens(String systemPrompt, List<PromptPart> userParts) {
     List<ChatPrompt.Part> parts = new ArrayList<>();
     for (PromptPart p : userParts) {

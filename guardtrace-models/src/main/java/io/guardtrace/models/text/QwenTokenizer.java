@@ -53,14 +53,16 @@ public final class QwenTokenizer implements AutoCloseable {
   private final Map<String, Integer> addedIds;
   private final Map<String, Integer> nonSpecialAdded;
   private final int maxTokenId;
+  private final int maxTokenChars;
 
   private QwenTokenizer(HuggingFaceTokenizer full, HuggingFaceTokenizer plain,
-      Map<String, Integer> addedIds, Map<String, Integer> nonSpecialAdded, int maxTokenId) {
+      Map<String, Integer> addedIds, Map<String, Integer> nonSpecialAdded, int maxTokenId, int maxTokenChars) {
     this.full = full;
     this.plain = plain;
     this.addedIds = addedIds;
     this.nonSpecialAdded = nonSpecialAdded;
     this.maxTokenId = maxTokenId;
+    this.maxTokenChars = maxTokenChars;
   }
 
   /**
@@ -102,7 +104,7 @@ public final class QwenTokenizer implements AutoCloseable {
       full = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), OPTIONS);
       HuggingFaceTokenizer plain = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(plainBytes), OPTIONS);
       return new QwenTokenizer(full, plain, Collections.unmodifiableMap(added),
-          Collections.unmodifiableMap(nonSpecial), maxId);
+          Collections.unmodifiableMap(nonSpecial), maxId, maxTokenChars(root, nonSpecial.keySet()));
     } catch (IOException | RuntimeException e) {
       if (full != null) {
         full.close();
@@ -120,6 +122,43 @@ public final class QwenTokenizer implements AutoCloseable {
    */
   public int maxTokenId() {
     return maxTokenId;
+  }
+
+  /**
+   * A bound on the UTF-16 code units of text that one token of {@link #encodeText} covers (see
+   * {@link io.guardtrace.spi.Engine#maxTokenChars()}), or 0 when this tokenizer's kind gives none.
+   *
+   * @return the bound, or 0
+   */
+  public int maxTokenChars() {
+    return maxTokenChars;
+  }
+
+  /**
+   * Twice the longest vocabulary entry or non-special added token, for a BPE model whose normalizer is none or
+   * NFC; else 0. A byte-level BPE entry has one symbol per UTF-8 byte it stands for, and every code unit of
+   * text takes at least one UTF-8 byte, so a token covers at most as many code units of the normalized text
+   * as its entry is long (for a plain BPE entry, its characters are the text's). The factor 2 covers NFC,
+   * which folds at most three code units (a letter and two combining marks) into one two-byte character.
+   * Other normalizers can shrink text without such a bound.
+   */
+  private static int maxTokenChars(JsonNode root, java.util.Set<String> nonSpecialAdded) {
+    JsonNode normalizer = root.path("normalizer");
+    boolean nfcOrNone = normalizer.isMissingNode() || normalizer.isNull()
+        || "NFC".equals(normalizer.path("type").asText());
+    JsonNode vocab = root.path("model").path("vocab");
+    if (!nfcOrNone || !"BPE".equals(root.path("model").path("type").asText()) || !vocab.isObject()
+        || vocab.isEmpty()) {
+      return 0;
+    }
+    int longest = 0;
+    for (java.util.Iterator<String> names = vocab.fieldNames(); names.hasNext(); ) {
+      longest = Math.max(longest, names.next().length());
+    }
+    for (String added : nonSpecialAdded) {
+      longest = Math.max(longest, added.length());
+    }
+    return 2 * longest;
   }
 
   /**
