@@ -68,7 +68,11 @@ public final class GuardTrace implements AutoCloseable {
     this.ownedExecutor = ownedExecutor;
   }
 
-  /** A builder; {@link Builder#build()} loads the model. */
+  /**
+   * A builder; {@link Builder#build()} loads the model.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -166,6 +170,9 @@ public final class GuardTrace implements AutoCloseable {
    * Opens a monitor that judges a trace while it is streamed, keeping the model's cache of everything
    * already seen (see {@link TraceMonitor}). Close it when the stream ends.
    *
+   * @param question the user's question
+   * @param images the question's images
+   * @return the monitor
    * @throws UnsupportedOperationException when the engine cannot keep sessions
    */
   public TraceMonitor monitor(String question, List<TraceImage> images) {
@@ -175,12 +182,22 @@ public final class GuardTrace implements AutoCloseable {
     return new TraceMonitor(this, engine.openSession(), question, images, executor);
   }
 
-  /** A text-only {@link #monitor(String, List)}. */
+  /**
+   * A text-only {@link #monitor(String, List)}.
+   *
+   * @param question the user's question
+   * @return the monitor
+   */
   public TraceMonitor monitor(String question) {
     return monitor(question, List.of());
   }
 
-  /** Tokens {@code text} encodes to in a trace. */
+  /**
+   * Tokens {@code text} encodes to in a trace.
+   *
+   * @param text the text
+   * @return its token count
+   */
   public int countTokens(String text) {
     requireOpen();
     return engine.countTokens(text);
@@ -224,7 +241,11 @@ public final class GuardTrace implements AutoCloseable {
         r.finishReason() == EngineResult.FinishReason.EOS);
   }
 
-  /** Hit and miss counts of the verdict cache. */
+  /**
+   * Hit and miss counts of the verdict cache.
+   *
+   * @return the counts, and whether the cache is on
+   */
   public CacheStats cacheStats() {
     return cache == null ? new CacheStats(0, 0, 0, false) : cache.stats();
   }
@@ -255,27 +276,48 @@ public final class GuardTrace implements AutoCloseable {
     }
   }
 
-  /** The identity of the loaded model and its settings (part of every cache key). */
+  /**
+   * The identity of the loaded model and its settings (part of every cache key).
+   *
+   * @return the identity
+   */
   public String modelIdentity() {
     return engine.identity();
   }
 
-  /** guardtrace's own auditor instruction, used when no system prompt is configured. */
+  /**
+   * guardtrace's own auditor instruction, used when no system prompt is configured.
+   *
+   * @return the instruction
+   */
   public static String defaultSystemPrompt() {
     return DefaultSystemPrompt.text();
   }
 
-  /** The system prompt sent with every trace. */
+  /**
+   * The system prompt sent with every trace.
+   *
+   * @return the system prompt
+   */
   public String systemPrompt() {
     return systemPrompt;
   }
 
-  /** The settings this instance was built with. */
+  /**
+   * The settings this instance was built with.
+   *
+   * @return the settings
+   */
   public GuardTraceOptions options() {
     return options;
   }
 
-  /** The exact number of prompt tokens {@code trace} needs before any truncation (images included). */
+  /**
+   * The exact number of prompt tokens {@code trace} needs before any truncation (images included).
+   *
+   * @param trace the trace
+   * @return its prompt tokens
+   */
   public int countPromptTokens(QtaTrace trace) {
     requireOpen();
     return engine.countPromptTokens(systemPrompt, QtaPrompt.userParts(trace, options.missingImageNotice()));
@@ -681,19 +723,34 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** The Hugging Face revision (branch, tag or commit) of a model given by id. Default {@code main}. */
+    /**
+     * The Hugging Face revision (branch, tag or commit) of a model given by id. Default {@code main}.
+     *
+     * @param revision the revision
+     * @return this builder
+     */
     public Builder revision(String revision) {
       this.revision = Objects.requireNonNull(revision, "revision");
       return this;
     }
 
-    /** Uses {@code engine} directly instead of loading a model (custom engines, tests). Closed with this. */
+    /**
+     * Uses {@code engine} directly instead of loading a model (custom engines, tests). Closed with this.
+     *
+     * @param engine the engine
+     * @return this builder
+     */
     public Builder engine(io.guardtrace.spi.Engine engine) {
       this.engine = Objects.requireNonNull(engine, "engine");
       return this;
     }
 
-    /** {@code auto} (a GPU when one is visible), {@code cpu}, {@code gpu} or {@code gpu:N}. */
+    /**
+     * {@code auto} (a GPU when one is visible), {@code cpu}, {@code gpu} or {@code gpu:N}.
+     *
+     * @param device the device
+     * @return this builder
+     */
     public Builder device(String device) {
       Objects.requireNonNull(device, "device");
       if (!device.matches("auto|cpu|gpu|gpu:\\d+|cuda|cuda:\\d+")) {
@@ -703,7 +760,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** {@code auto}, {@code float32} or {@code bfloat16}. */
+    /**
+     * {@code auto}, {@code float32} or {@code bfloat16}.
+     *
+     * @param dtype the precision
+     * @return this builder
+     */
     public Builder dtype(String dtype) {
       Objects.requireNonNull(dtype, "dtype");
       if (!dtype.matches("auto|float32|bfloat16")) {
@@ -713,7 +775,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** The most tokens generated per verdict. Default {@value #DEFAULT_MAX_NEW_TOKENS}. */
+    /**
+     * The most tokens generated per verdict. Default {@value #DEFAULT_MAX_NEW_TOKENS}.
+     *
+     * @param maxNewTokens the limit, at least 1
+     * @return this builder
+     */
     public Builder maxNewTokens(int maxNewTokens) {
       if (maxNewTokens < 1) {
         throw new IllegalArgumentException("maxNewTokens must be at least 1, was " + maxNewTokens);
@@ -722,7 +789,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** The prompt token budget (see {@link GuardTrace}). Default {@value #DEFAULT_TOKEN_BUDGET}. */
+    /**
+     * The prompt token budget (see {@link GuardTrace}). Default {@value #DEFAULT_TOKEN_BUDGET}.
+     *
+     * @param tokenBudget the budget, at least 64
+     * @return this builder
+     */
     public Builder tokenBudget(int tokenBudget) {
       if (tokenBudget < 64) {
         throw new IllegalArgumentException("tokenBudget must be at least 64, was " + tokenBudget);
@@ -734,6 +806,9 @@ public final class GuardTrace implements AutoCloseable {
     /**
      * The system prompt. The default is guardtrace's own auditor instruction; the prompt the model was trained
      * with (published by its authors) usually gives the most accurate verdicts.
+     *
+     * @param systemPrompt the system prompt, not blank
+     * @return this builder
      */
     public Builder systemPrompt(String systemPrompt) {
       Objects.requireNonNull(systemPrompt, "systemPrompt");
@@ -747,6 +822,8 @@ public final class GuardTrace implements AutoCloseable {
     /**
      * The system prompt, read now from a UTF-8 file.
      *
+     * @param file a UTF-8 text file
+     * @return this builder
      * @throws IllegalArgumentException when the file cannot be read or is blank
      */
     public Builder systemPrompt(java.nio.file.Path file) {
@@ -758,13 +835,23 @@ public final class GuardTrace implements AutoCloseable {
       }
     }
 
-    /** Whether traces without images get the text part "Image missing or unavailable". Default false. */
+    /**
+     * Whether traces without images get the text part "Image missing or unavailable". Default false.
+     *
+     * @param enabled whether to add the notice
+     * @return this builder
+     */
     public Builder missingImageNotice(boolean enabled) {
       this.missingImageNotice = enabled;
       return this;
     }
 
-    /** The most verdicts cached. Default {@value #DEFAULT_CACHE_SIZE}. */
+    /**
+     * The most verdicts cached. Default {@value #DEFAULT_CACHE_SIZE}.
+     *
+     * @param size the most verdicts; 0 turns the cache off
+     * @return this builder
+     */
     public Builder cacheSize(long size) {
       if (size < 0) {
         throw new IllegalArgumentException("cacheSize must not be negative, was " + size);
@@ -774,7 +861,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** How long a cached verdict lives. Default: until evicted by size. */
+    /**
+     * How long a cached verdict lives. Default: until evicted by size.
+     *
+     * @param ttl a positive duration
+     * @return this builder
+     */
     public Builder cacheTtl(Duration ttl) {
       Objects.requireNonNull(ttl, "ttl");
       if (ttl.isNegative() || ttl.isZero()) {
@@ -784,25 +876,44 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** Turns the verdict cache off. */
+    /**
+     * Turns the verdict cache off.
+     *
+     * @return this builder
+     */
     public Builder disableCache() {
       this.cacheEnabled = false;
       return this;
     }
 
-    /** What an unreadable output becomes. Default {@link FailurePolicy#FAIL_CLOSED}. */
+    /**
+     * What an unreadable output becomes. Default {@link FailurePolicy#FAIL_CLOSED}.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
     public Builder failurePolicy(FailurePolicy policy) {
       this.failurePolicy = Objects.requireNonNull(policy, "policy");
       return this;
     }
 
-    /** Runs requests on {@code executor} (not shut down by {@link GuardTrace#close()}). */
+    /**
+     * Runs requests on {@code executor} (not shut down by {@link GuardTrace#close()}).
+     *
+     * @param executor the executor
+     * @return this builder
+     */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 
-    /** Threads of the internal executor (ignored with {@link #executor}). Default 2. */
+    /**
+     * Threads of the internal executor (ignored with {@link #executor}). Default 2.
+     *
+     * @param threads at least 1
+     * @return this builder
+     */
     public Builder concurrency(int threads) {
       if (threads < 1) {
         throw new IllegalArgumentException("concurrency must be at least 1, was " + threads);
@@ -811,7 +922,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** A deadline per request; a request still running then is stopped. Default none. */
+    /**
+     * A deadline per request; a request still running then is stopped. Default none.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     */
     public Builder requestTimeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       if (timeout.isNegative() || timeout.isZero()) {
@@ -821,7 +937,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** Overrides preprocessor_config.json's min_pixels. */
+    /**
+     * Overrides preprocessor_config.json's min_pixels.
+     *
+     * @param minPixels a positive pixel count
+     * @return this builder
+     */
     public Builder minPixels(int minPixels) {
       if (minPixels < 1) {
         throw new IllegalArgumentException("minPixels must be positive, was " + minPixels);
@@ -830,7 +951,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** Overrides preprocessor_config.json's max_pixels (fewer pixels: fewer image tokens, faster). */
+    /**
+     * Overrides preprocessor_config.json's max_pixels (fewer pixels: fewer image tokens, faster).
+     *
+     * @param maxPixels a positive pixel count
+     * @return this builder
+     */
     public Builder maxPixels(int maxPixels) {
       if (maxPixels < 1) {
         throw new IllegalArgumentException("maxPixels must be positive, was " + maxPixels);
@@ -839,7 +965,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** Images declaring more pixels than this are rejected before decoding. Default 50 million. */
+    /**
+     * Images declaring more pixels than this are rejected before decoding. Default 50 million.
+     *
+     * @param pixels a positive pixel count
+     * @return this builder
+     */
     public Builder maxImagePixels(long pixels) {
       if (pixels < 1) {
         throw new IllegalArgumentException("maxImagePixels must be positive, was " + pixels);
@@ -848,7 +979,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** CPU threads for the engine's operators. Default: the engine's (all cores). */
+    /**
+     * CPU threads for the engine's operators. Default: the engine's (all cores).
+     *
+     * @param threads at least 1
+     * @return this builder
+     */
     public Builder threads(int threads) {
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be at least 1, was " + threads);
@@ -857,7 +993,12 @@ public final class GuardTrace implements AutoCloseable {
       return this;
     }
 
-    /** Whether the engine caches the system prompt's keys and values (outputs are identical). Default true. */
+    /**
+     * Whether the engine caches the system prompt's keys and values (outputs are identical). Default true.
+     *
+     * @param enabled whether to cache the prefix
+     * @return this builder
+     */
     public Builder prefixCache(boolean enabled) {
       this.prefixCache = enabled;
       return this;
@@ -890,6 +1031,7 @@ public final class GuardTrace implements AutoCloseable {
     /**
      * Loads the model and returns the guard.
      *
+     * @return the guard; close it when done
      * @throws ModelLoadException when the model cannot be found or loaded
      */
     public GuardTrace build() {

@@ -35,6 +35,8 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
    * @param thinking the model's reasoning (may be empty)
    * @param answer the model's final answer (may be empty)
    * @param images the question's images, in order
+   * @param imageUnavailable whether the trace names an image that could not be loaded (see
+   *     {@link #imageUnavailable()})
    */
   public QtaTrace {
     Objects.requireNonNull(question, "question");

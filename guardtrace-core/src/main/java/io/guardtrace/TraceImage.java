@@ -45,13 +45,23 @@ public final class TraceImage {
     this.description = description;
   }
 
-  /** An image read from {@code path} when first needed. */
+  /**
+   * An image read from {@code path} when first needed.
+   *
+   * @param path the image file
+   * @return the image
+   */
   public static TraceImage ofPath(Path path) {
     Objects.requireNonNull(path, "path");
     return new TraceImage(path, null, path.toString());
   }
 
-  /** An image from its encoded bytes (the array is copied). */
+  /**
+   * An image from its encoded bytes (the array is copied).
+   *
+   * @param encoded the encoded image
+   * @return the image
+   */
   public static TraceImage ofBytes(byte[] encoded) {
     Objects.requireNonNull(encoded, "encoded");
     if (encoded.length > MAX_ENCODED_BYTES) {
@@ -64,6 +74,9 @@ public final class TraceImage {
   /**
    * An image from pixels already in memory. It is encoded losslessly as PNG, so the model sees exactly these
    * pixels (alpha, if any, is dropped by the model's RGB conversion).
+   *
+   * @param image the pixels
+   * @return the image
    */
   public static TraceImage ofImage(BufferedImage image) {
     Objects.requireNonNull(image, "image");
@@ -79,12 +92,20 @@ public final class TraceImage {
     return new TraceImage(null, png, "in memory (" + image.getWidth() + "x" + image.getHeight() + ")");
   }
 
-  /** Where the image came from, for messages: its path, or its size. */
+  /**
+   * Where the image came from, for messages: its path, or its size.
+   *
+   * @return the description
+   */
   public String description() {
     return description;
   }
 
-  /** The file this image is read from, or null when it was given as bytes or pixels. */
+  /**
+   * The file this image is read from, or null when it was given as bytes or pixels.
+   *
+   * @return the file, or null
+   */
   public @Nullable Path path() {
     return path;
   }
@@ -92,23 +113,36 @@ public final class TraceImage {
   /**
    * The encoded bytes (a copy).
    *
+   * @return a copy of the bytes
    * @throws InvalidImageException when the file cannot be read or is too large
    */
   public byte[] bytes() {
     return load().clone();
   }
 
-  /** A stream over the encoded bytes. */
+  /**
+   * A stream over the encoded bytes.
+   *
+   * @return a new stream
+   */
   public InputStream openStream() {
     return new ByteArrayInputStream(load());
   }
 
-  /** The number of encoded bytes. */
+  /**
+   * The number of encoded bytes.
+   *
+   * @return the size in bytes
+   */
   public int size() {
     return load().length;
   }
 
-  /** The lowercase hex SHA-256 of the encoded bytes. */
+  /**
+   * The lowercase hex SHA-256 of the encoded bytes.
+   *
+   * @return the digest
+   */
   public String sha256() {
     String h = sha256;
     if (h == null) {

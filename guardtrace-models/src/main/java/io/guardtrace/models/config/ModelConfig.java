@@ -32,6 +32,8 @@ public record ModelConfig(
    * Reads {@code config.json}, range-checking every value the engine uses (the vision part is checked by
    * the vision tower's config).
    *
+   * @param file the model's {@code config.json}
+   * @return the configuration
    * @throws ModelLoadException naming the file and the field at fault
    */
   public static ModelConfig load(Path file) {

@@ -55,6 +55,9 @@ public record TextConfig(
    * range-checked; the bounds above lie far beyond every published Qwen2.5-VL size, yet keep every weight
    * shape, and the product of its dims, well inside a long.
    *
+   * @param root the parsed {@code config.json}
+   * @param file the file it came from, for messages
+   * @return the text model's configuration
    * @throws ModelLoadException naming the file and the field at fault
    */
   public static TextConfig fromJson(JsonNode root, Path file) {

@@ -93,6 +93,8 @@ public final class Qwen25VlEngine implements Engine {
    * {@link ModelDirectory} (plain names, inside the directory, regular files only) and every configuration
    * value is range-checked before any weight is read; a load that fails part-way frees all it allocated.
    *
+   * @param options the model directory and settings
+   * @return the loaded engine
    * @throws ModelLoadException naming the file, field or tensor at fault
    */
   public static Qwen25VlEngine open(EngineOptions options) {

@@ -68,6 +68,8 @@ public record ImageProcessorConfig(
    * Reads {@code preprocessor_config.json}; absent keys take the Qwen2-VL processor's defaults. Every value is
    * range-checked: sizes positive and bounded, three finite means, three finite positive deviations.
    *
+   * @param file the model's {@code preprocessor_config.json}
+   * @return the configuration
    * @throws ModelLoadException naming the file and the field at fault
    */
   public static ImageProcessorConfig load(Path file) {

@@ -20,6 +20,7 @@ public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, lon
   /**
    * The number of elements.
    *
+   * @return the number of elements
    * @throws ArithmeticException when it overflows a long (never for an entry read by {@link #fromHeader})
    */
   public long elementCount() {

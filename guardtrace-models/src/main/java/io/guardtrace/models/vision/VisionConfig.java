@@ -45,7 +45,12 @@ public record VisionConfig(
   /** Widest attention window in pixels (112). */
   public static final int MAX_WINDOW = 1 << 16;
 
-  /** Reads the {@code vision_config} object of {@code config.json} in the working directory (for tests). */
+  /**
+   * Reads the {@code vision_config} object, naming {@code config.json} in messages (for tests).
+   *
+   * @param v the {@code vision_config} object
+   * @return the configuration
+   */
   public static VisionConfig fromJson(JsonNode v) {
     return fromJson(v, Path.of("config.json"));
   }
@@ -55,6 +60,9 @@ public record VisionConfig(
    * bounds of {@link TextConfig}, a head width divisible by 4 (the 2D rotary splits it in four), a window
    * that is a whole number of merged patches, full-attention blocks that exist.
    *
+   * @param v the {@code vision_config} object
+   * @param file the file it came from, for messages
+   * @return the configuration
    * @throws ModelLoadException naming the file and the field at fault
    */
   public static VisionConfig fromJson(JsonNode v, Path file) {

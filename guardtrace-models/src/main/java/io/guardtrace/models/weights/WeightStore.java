@@ -45,6 +45,8 @@ public final class WeightStore implements AutoCloseable {
   /**
    * Opens the weights in {@code dir}.
    *
+   * @param dir the model directory
+   * @return the open store
    * @throws ModelLoadException when no weights are found, the index names a missing shard or a file outside
    *     the directory, or a shard is corrupt or truncated
    */
@@ -56,6 +58,8 @@ public final class WeightStore implements AutoCloseable {
    * Opens the weights in {@code files}: {@code model.safetensors}, or the shards its
    * {@code model.safetensors.index.json} names (each a plain file name, looked up through {@code files}).
    *
+   * @param files the model directory's files
+   * @return the open store
    * @throws ModelLoadException when no weights are found, the index names a missing shard or a file outside
    *     the directory, or a shard is corrupt or truncated
    */
