@@ -79,7 +79,8 @@ class TerminalInjectionTest {
   @Test
   void evalReport_escapesSourceNamesFromTheDataset(@TempDir Path dir) throws Exception {
     Path model = ScriptedEngineProvider.write(dir.resolve("model"), "\"Judgment\": 0");
-    Path data = dir.resolve("test.json");
+    // a source's name comes from the dataset's file name, and the predictions file holds the item's image name
+    Path data = dir.resolve("\u001b[2K\u202eevil.json");
     Files.writeString(data, "[{\"image_name\": \"\\u001b[2K\\u202eevil_1.png\", \"question\": \"q\","
         + " \"thinking\": \"t\", \"response\": \"r\", \"evaluation_result\": 0}]");
     CliTest.Run r = CliTest.run("eval", "--model", model.toString(), "--images", dir.toString(), data.toString());
@@ -88,7 +89,7 @@ class TerminalInjectionTest {
     assertNoRawControls(r.err());
     assertThat(r.out()).contains("\\x1b[2K\\u202eevil");
     // the predictions file is JSON written by the same escaping mapper
-    String predictions = Files.readString(dir.resolve("test.json.predictions.jsonl"));
+    String predictions = Files.readString(dir.resolve(data.getFileName() + ".predictions.jsonl"));
     assertNoRawControls(predictions.replace("\n", ""));
   }
 }
