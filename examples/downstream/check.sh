@@ -44,6 +44,13 @@ for project in java kotlin; do
 done
 
 echo "== libtorch native jar a downstream build resolves, per platform"
+# The resolution below runs offline (a Maven that believes it runs on macOS or Windows cannot open network
+# connections: the JDK then looks for that system's socket classes), so fetch each platform's jar first.
+for classifier in linux-x86_64 linux-aarch64 osx-aarch64 win-x86_64; do
+  mvn -B -ntp -Dstyle.color=never -q -f "$ROOT/pom.xml" -N -Dmaven.repo.local="$REPO" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get -Dtransitive=false \
+    -Dartifact="ai.djl.pytorch:pytorch-native-cpu:2.7.1:jar:$classifier"
+done
 MAVEN_HOME=$(mvn -v | sed -n 's/^Maven home: //p' | sed 's/\x1b\[[0-9;]*m//g')
 CLASSWORLDS=$(ls "$MAVEN_HOME"/boot/plexus-classworlds*.jar)
 LAUNCHER_CLASSES="$ROOT/guardtrace-models/target/test-classes"
