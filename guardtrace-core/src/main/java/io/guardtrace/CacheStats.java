@@ -9,7 +9,11 @@ package io.guardtrace;
  * @param enabled whether caching is on
  */
 public record CacheStats(long hits, long misses, long size, boolean enabled) {
-  /** hits / (hits + misses), or 0 when there were no requests. */
+  /**
+   * hits / (hits + misses), or 0 when there were no requests.
+   *
+   * @return hits / (hits + misses), or 0 when there were no requests
+   */
   public double hitRate() {
     long n = hits + misses;
     return n == 0 ? 0 : (double) hits / n;

@@ -35,9 +35,9 @@ final class Engines {
     throw new ModelLoadException("no engine supports the model in " + modelDir + " (tried " + names + ")");
   }
 
-  static Path locate(String modelId, @Nullable String revision) {
+  static Path locate(String modelId, @Nullable String revision, DownloadListener listener) {
     for (ModelLocator l : ServiceLoader.load(ModelLocator.class, Engines.class.getClassLoader())) {
-      return l.locate(modelId, revision);
+      return l.locate(modelId, revision, listener);
     }
     throw new ModelLoadException("cannot resolve model id " + modelId + ": no model locator on the classpath "
         + "(add io.guardtrace:guardtrace-models) — or pass a local directory with model(Path)");

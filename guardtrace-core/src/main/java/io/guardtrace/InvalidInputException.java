@@ -6,12 +6,21 @@ import org.jspecify.annotations.Nullable;
 public class InvalidInputException extends GuardTraceException {
   private static final long serialVersionUID = 1L;
 
-  /** Creates the exception with a message that says what to fix. */
+  /**
+   * Creates the exception with a message that says what to fix.
+   *
+   * @param message what went wrong and what to do about it
+   */
   public InvalidInputException(String message) {
     super(message);
   }
 
-  /** Creates the exception with a message that says what to fix and its cause. */
+  /**
+   * Creates the exception with a message that says what to fix and its cause.
+   *
+   * @param message what went wrong and what to do about it
+   * @param cause the underlying failure, or null
+   */
   public InvalidInputException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }

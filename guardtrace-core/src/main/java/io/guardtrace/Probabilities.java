@@ -10,7 +10,12 @@ package io.guardtrace;
  */
 public record Probabilities(double safe, double potentiallyHarmful, double harmful) {
 
-  /** The probability of {@code level}. */
+  /**
+   * The probability of {@code level}.
+   *
+   * @param level a risk level
+   * @return the probability of {@code level}
+   */
   public double of(RiskLevel level) {
     return switch (level) {
       case SAFE -> safe;
@@ -19,7 +24,11 @@ public record Probabilities(double safe, double potentiallyHarmful, double harmf
     };
   }
 
-  /** The probability that the content is unsafe (0.5 or 1), as the paper counts harm. */
+  /**
+   * The probability that the content is unsafe (0.5 or 1), as the paper counts harm.
+   *
+   * @return the probability that the content is unsafe (0.5 or 1), as the paper counts harm
+   */
   public double unsafe() {
     return potentiallyHarmful + harmful;
   }

@@ -21,9 +21,23 @@ import java.util.Objects;
  * @param thinking the model's reasoning (may be empty)
  * @param answer the model's final answer (may be empty)
  * @param images the question's images, in order
+ * @param imageUnavailable whether the question named an image that could not be loaded: the guard then reads
+ *     the text part {@value QtaPrompt#MISSING_IMAGE} after the images (none, usually), as the reference
+ *     evaluation tells the model about an image it failed to open
  */
-public record QtaTrace(String question, String thinking, String answer, List<TraceImage> images) {
+public record QtaTrace(String question, String thinking, String answer, List<TraceImage> images,
+    boolean imageUnavailable) {
 
+  /**
+   * Checks the fields as the class documents.
+   *
+   * @param question the user's question text
+   * @param thinking the model's reasoning (may be empty)
+   * @param answer the model's final answer (may be empty)
+   * @param images the question's images, in order
+   * @param imageUnavailable whether the trace names an image that could not be loaded (see
+   *     {@link #imageUnavailable()})
+   */
   public QtaTrace {
     Objects.requireNonNull(question, "question");
     Objects.requireNonNull(thinking, "thinking");
@@ -36,30 +50,77 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     }
   }
 
-  /** A text-only trace. */
+  /**
+   * A trace whose images are all available.
+   *
+   * @param question the user's question text
+   * @param thinking the model's reasoning (may be empty)
+   * @param answer the model's final answer (may be empty)
+   * @param images the question's images, in order
+   */
+  public QtaTrace(String question, String thinking, String answer, List<TraceImage> images) {
+    this(question, thinking, answer, images, false);
+  }
+
+  /**
+   * A text-only trace.
+   *
+   * @param question the user's question
+   * @param thinking the model's reasoning (may be empty)
+   * @param answer the model's final answer (may be empty)
+   * @return the trace, without images
+   */
   public static QtaTrace of(String question, String thinking, String answer) {
     return new QtaTrace(question, thinking, answer, List.of());
   }
 
-  /** A copy with {@code image} appended to the question's images. */
+  /**
+   * A copy with {@code image} appended to the question's images.
+   *
+   * @param image the image to add
+   * @return the copy
+   */
   public QtaTrace withImage(TraceImage image) {
     Objects.requireNonNull(image, "image");
     List<TraceImage> all = new ArrayList<>(images);
     all.add(image);
-    return new QtaTrace(question, thinking, answer, all);
+    return new QtaTrace(question, thinking, answer, all, imageUnavailable);
   }
 
-  /** A copy with {@code thinking} replaced. */
+  /**
+   * A copy with {@code thinking} replaced.
+   *
+   * @param thinking the new thinking
+   * @return the copy
+   */
   public QtaTrace withThinking(String thinking) {
-    return new QtaTrace(question, thinking, answer, images);
+    return new QtaTrace(question, thinking, answer, images, imageUnavailable);
   }
 
-  /** A copy with {@code answer} replaced. */
+  /**
+   * A copy with {@code answer} replaced.
+   *
+   * @param answer the new answer
+   * @return the copy
+   */
   public QtaTrace withAnswer(String answer) {
-    return new QtaTrace(question, thinking, answer, images);
+    return new QtaTrace(question, thinking, answer, images, imageUnavailable);
   }
 
-  /** A builder, for traces assembled step by step. */
+  /**
+   * A copy marked as naming an image that could not be loaded (see {@link #imageUnavailable()}).
+   *
+   * @return the marked copy
+   */
+  public QtaTrace withImageUnavailable() {
+    return new QtaTrace(question, thinking, answer, images, true);
+  }
+
+  /**
+   * A builder, for traces assembled step by step.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -70,36 +131,71 @@ public record QtaTrace(String question, String thinking, String answer, List<Tra
     private String thinking = "";
     private String answer = "";
     private final List<TraceImage> images = new ArrayList<>();
+    private boolean imageUnavailable;
 
     private Builder() {}
 
-    /** The question text. */
+    /**
+     * The question text.
+     *
+     * @param question the user's question
+     * @return this builder
+     */
     public Builder question(String question) {
       this.question = Objects.requireNonNull(question, "question");
       return this;
     }
 
-    /** The reasoning text. */
+    /**
+     * The reasoning text.
+     *
+     * @param thinking the model's reasoning
+     * @return this builder
+     */
     public Builder thinking(String thinking) {
       this.thinking = Objects.requireNonNull(thinking, "thinking");
       return this;
     }
 
-    /** The final answer. */
+    /**
+     * The final answer.
+     *
+     * @param answer the model's final answer
+     * @return this builder
+     */
     public Builder answer(String answer) {
       this.answer = Objects.requireNonNull(answer, "answer");
       return this;
     }
 
-    /** Appends an image. */
+    /**
+     * Appends an image.
+     *
+     * @param image the image to append
+     * @return this builder
+     */
     public Builder image(TraceImage image) {
       images.add(Objects.requireNonNull(image, "image"));
       return this;
     }
 
-    /** The trace. */
+    /**
+     * Marks the trace as naming an image that could not be loaded (see {@link QtaTrace#imageUnavailable()}).
+     *
+     * @return this builder
+     */
+    public Builder imageUnavailable() {
+      this.imageUnavailable = true;
+      return this;
+    }
+
+    /**
+     * The trace.
+     *
+     * @return the trace
+     */
     public QtaTrace build() {
-      return new QtaTrace(question, thinking, answer, images);
+      return new QtaTrace(question, thinking, answer, images, imageUnavailable);
     }
   }
 }

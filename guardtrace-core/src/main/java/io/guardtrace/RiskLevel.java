@@ -19,12 +19,20 @@ public enum RiskLevel {
     this.score = score;
   }
 
-  /** The judgment value: 0, 0.5 or 1. */
+  /**
+   * The judgment value: 0, 0.5 or 1.
+   *
+   * @return the judgment value: 0, 0.5 or 1
+   */
   public double score() {
     return score;
   }
 
-  /** True for {@link #POTENTIALLY_HARMFUL} and {@link #HARMFUL}: the paper counts both as harmful. */
+  /**
+   * True for {@link #POTENTIALLY_HARMFUL} and {@link #HARMFUL}: the paper counts both as harmful.
+   *
+   * @return whether the level is unsafe
+   */
   public boolean isUnsafe() {
     return this != SAFE;
   }
@@ -32,6 +40,8 @@ public enum RiskLevel {
   /**
    * The level of judgment value {@code score}.
    *
+   * @param score 0, 0.5 or 1
+   * @return the level
    * @throws IllegalArgumentException unless score is 0, 0.5 or 1
    */
   public static RiskLevel fromScore(double score) {

@@ -40,72 +40,128 @@ public final class SafetyVerdict {
     this.finished = finished;
   }
 
-  /** The risk level to act on. */
+  /**
+   * The risk level to act on.
+   *
+   * @return the risk level to act on
+   */
   public RiskLevel level() {
     return level;
   }
 
-  /** Shortcut for {@code level().score()}: 0, 0.5 or 1. */
+  /**
+   * Shortcut for {@code level().score()}: 0, 0.5 or 1.
+   *
+   * @return the judgment value
+   */
   public double score() {
     return level.score();
   }
 
-  /** True when the level is {@link RiskLevel#SAFE}. */
+  /**
+   * True when the level is {@link RiskLevel#SAFE}.
+   *
+   * @return whether the content is safe
+   */
   public boolean isSafe() {
     return level == RiskLevel.SAFE;
   }
 
-  /** The model's analysis (the text after {@code "Analysis":}), or empty when it wrote none. */
+  /**
+   * The model's analysis (the text after {@code "Analysis":}), or empty when it wrote none.
+   *
+   * @return the analysis
+   */
   public String analysis() {
     return analysis;
   }
 
-  /** Everything the model generated, special tokens removed. */
+  /**
+   * Everything the model generated, special tokens removed.
+   *
+   * @return the generated text
+   */
   public String rawOutput() {
     return rawOutput;
   }
 
-  /** Whether the output held a judgment; false means the level came from the failure policy. */
+  /**
+   * Whether the output held a judgment; false means the level came from the failure policy.
+   *
+   * @return whether the output held a judgment; false means the level came from the failure policy
+   */
   public boolean parsed() {
     return parsed;
   }
 
-  /** Whether this verdict was served from the cache. */
+  /**
+   * Whether this verdict was served from the cache.
+   *
+   * @return whether this verdict was served from the cache
+   */
   public boolean cached() {
     return cached;
   }
 
-  /** Whether the middle of the thinking was cut to fit the token budget (see {@code GuardTrace}). */
+  /**
+   * Whether the middle of the thinking was cut to fit the token budget (see {@code GuardTrace}).
+   *
+   * @return whether the middle of the thinking was cut to fit the token budget (see {@code GuardTrace})
+   */
   public boolean truncated() {
     return truncated;
   }
 
-  /** Whether generation ended on the model's end-of-sequence token (false: cut at maxNewTokens). */
+  /**
+   * Whether generation ended on the model's end-of-sequence token (false: cut at maxNewTokens).
+   *
+   * @return whether generation ended on the model's end-of-sequence token (false: cut at maxNewTokens)
+   */
   public boolean finished() {
     return finished;
   }
 
-  /** Prompt tokens, image tokens included. */
+  /**
+   * Prompt tokens, image tokens included.
+   *
+   * @return the number of prompt tokens
+   */
   public int promptTokens() {
     return promptTokens;
   }
 
-  /** Generated tokens. */
+  /**
+   * Generated tokens.
+   *
+   * @return the number of generated tokens
+   */
   public int generatedTokens() {
     return generatedTokenIds.size();
   }
 
-  /** The generated token ids. */
+  /**
+   * The generated token ids.
+   *
+   * @return the generated token ids
+   */
   public List<Integer> generatedTokenIds() {
     return generatedTokenIds;
   }
 
-  /** Where the time went (all zero for a cache hit). */
+  /**
+   * Where the time went (all zero for a cache hit).
+   *
+   * @return the timings
+   */
   public Timings timings() {
     return timings;
   }
 
-  /** The model's probabilities of the three judgments, or null when it wrote no judgment. */
+  /**
+   * The model's probabilities of the three judgments, or null when it wrote no judgment.
+   *
+   * @return the probabilities, or null
+   */
   public @Nullable Probabilities probabilities() {
     return probabilities;
   }

@@ -16,13 +16,22 @@ import org.jspecify.annotations.Nullable;
  * a request that fails for its own reasons, such as a corrupt image, is not logged as a cache error.)
  */
 final class VerdictCache {
-  /** Everything that decides a verdict. Image bytes enter by their SHA-256. */
-  record Key(String engine, String systemPrompt, int maxNewTokens, int tokenBudget, boolean missingImageNotice,
-      String question, String thinking, String answer, List<String> imageHashes) {
-    static Key of(String engine, String systemPrompt, int maxNewTokens, int tokenBudget,
+  /**
+   * Everything that decides a verdict. Texts and image bytes enter by their SHA-256 only (each field on its
+   * own, so text moved from one field to another is another key): a cache of 10 000 verdicts of megabyte
+   * traces holds a few hundred bytes per key, not the traces. Computing a key reads the trace's image files,
+   * so it runs inside the request, on the executor.
+   */
+  record Key(String engine, String systemPromptSha256, int maxNewTokens, int tokenBudget,
+      boolean missingImageNotice, String questionSha256, String thinkingSha256, String answerSha256,
+      List<String> imageSha256s) {
+    static Key of(String engine, String systemPromptSha256, int maxNewTokens, int tokenBudget,
         boolean missingImageNotice, QtaTrace trace) {
-      return new Key(engine, systemPrompt, maxNewTokens, tokenBudget, missingImageNotice, trace.question(),
-          trace.thinking(), trace.answer(), trace.images().stream().map(TraceImage::sha256).toList());
+      // whether the prompt carries the missing-image notice, from the option or from the trace
+      boolean notice = trace.imageUnavailable() || trace.images().isEmpty() && missingImageNotice;
+      return new Key(engine, systemPromptSha256, maxNewTokens, tokenBudget, notice,
+          Sha256.ofText(trace.question()), Sha256.ofText(trace.thinking()), Sha256.ofText(trace.answer()),
+          trace.images().stream().map(TraceImage::sha256).toList());
     }
   }
 

@@ -4,9 +4,14 @@ package io.guardtrace;
 public class VerdictParseException extends GuardTraceException {
   private static final long serialVersionUID = 1L;
 
+  /** The model's full output. */
   private final String rawOutput;
 
-  /** Creates the exception for {@code rawOutput}. */
+  /**
+   * Creates the exception for {@code rawOutput}.
+   *
+   * @param rawOutput the model's full output
+   */
   public VerdictParseException(String rawOutput) {
     super("the model's output has no \"Judgment\": 0, 0.5 or 1 (raise maxNewTokens if the output was cut off, "
         + "or check the system prompt asks for that format); output starts: "
@@ -14,7 +19,11 @@ public class VerdictParseException extends GuardTraceException {
     this.rawOutput = rawOutput;
   }
 
-  /** The model's full output. */
+  /**
+   * The model's full output.
+   *
+   * @return the model's full output
+   */
   public String rawOutput() {
     return rawOutput;
   }

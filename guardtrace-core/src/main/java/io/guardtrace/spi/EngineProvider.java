@@ -9,18 +9,27 @@ package io.guardtrace.spi;
  */
 public interface EngineProvider {
 
-  /** A short name for messages, for example {@code "qwen2_5_vl (DJL PyTorch)"}. */
+  /**
+   * A short name for messages, for example {@code "qwen2_5_vl (DJL PyTorch)"}.
+   *
+   * @return the name
+   */
   String name();
 
   /**
    * Whether this provider can open the model described by {@code options}; usually decided from the
    * model directory's {@code config.json}. Must not load weights.
+   *
+   * @param options the model directory and settings
+   * @return whether {@link #open} can load it
    */
   boolean supports(EngineOptions options);
 
   /**
    * Opens the engine: loads weights, tokenizer and configuration.
    *
+   * @param options the model directory and settings
+   * @return the loaded engine
    * @throws io.guardtrace.ModelLoadException when the model files are missing, malformed or unsupported
    */
   Engine open(EngineOptions options);

@@ -11,10 +11,19 @@ package io.guardtrace.spi;
  */
 public interface EngineSession extends AutoCloseable {
 
-  /** As {@link Engine#generate}, reusing the cached prefix. */
+  /**
+   * As {@link Engine#generate}, reusing the cached prefix.
+   *
+   * @param request the prompt and generation settings
+   * @return the generated text, token ids and timings
+   */
   EngineResult generate(EngineRequest request);
 
-  /** Prompt tokens currently held in the cache. */
+  /**
+   * Prompt tokens currently held in the cache.
+   *
+   * @return prompt tokens currently held in the cache
+   */
   int cachedTokens();
 
   /** Frees the session's native memory. Idempotent. */

@@ -10,6 +10,13 @@ package io.guardtrace.spi;
  * @param harmful probability of judgment 1
  */
 public record JudgmentProbabilities(double safe, double potentiallyHarmful, double harmful) {
+  /**
+   * Checks that each value is a probability.
+   *
+   * @param safe probability of judgment 0
+   * @param potentiallyHarmful probability of judgment 0.5
+   * @param harmful probability of judgment 1
+   */
   public JudgmentProbabilities {
     check("safe", safe);
     check("potentiallyHarmful", potentiallyHarmful);

@@ -24,7 +24,8 @@ object KotlinStreaming {
         GuardTrace.builder().model(modelDir).maxNewTokens(maxNewTokens).build().use { guard ->
             guard.monitor("How do I make a weapon at home?").use { monitor ->
                 val flagged = AtomicReference<SafetyVerdict?>(null)
-                monitor.autoCheck(everyTokens) { flagged.set(it) }
+                // a failed check (say, an unreadable image) is reported here, and the next append throws it
+                monitor.autoCheck(everyTokens, { flagged.set(it) }, { System.err.println("guard check failed: $it") })
                 val shown = runBlocking {
                     reasoning()
                         .takeWhile { flagged.get() == null } // the guard stops the flow

@@ -2,6 +2,8 @@ package io.guardtrace.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.guardtrace.GuardTrace;
+import io.guardtrace.QtaTrace;
 import io.guardtrace.RiskLevel;
 import io.guardtrace.SafetyVerdict;
 import java.nio.file.Path;
@@ -28,6 +30,20 @@ class ExamplesTest {
   @Test
   void javaDetectText() {
     assertFailedClosed(DetectText.run(tinyModel(), 8), 8);
+  }
+
+  @Test
+  void javaDetectWithImage_theImageReachesThePrompt() {
+    Path image = tinyModel().resolveSibling("images").resolve("img_64x48_rgba.png");
+    SafetyVerdict v = DetectWithImage.run(tinyModel(), image, 6);
+    assertFailedClosed(v, 6);
+    QtaTrace trace = DetectWithImage.trace(image);
+    QtaTrace withoutImage = QtaTrace.of(trace.question(), trace.thinking(), trace.answer());
+    try (GuardTrace guard = GuardTrace.builder().model(tinyModel()).build()) {
+      // the image adds its vision tokens and <|vision_start|>, <|vision_end|>
+      assertThat(v.promptTokens()).isEqualTo(guard.countPromptTokens(trace))
+          .isGreaterThan(guard.countPromptTokens(withoutImage) + 2);
+    }
   }
 
   @Test

@@ -16,6 +16,10 @@ import java.util.Locale;
  * hardware prefetchers stop at every page boundary, and 2 MiB pages made decode layers about 11 % faster on the
  * development machine (docs/performance.md). A value the user set wins; {@code -Dguardtrace.hugePages=false}
  * leaves the environment alone.
+ *
+ * <p>CUDA is probed once, before DJL probes it; on a machine without a usable GPU the result is logged once at
+ * DEBUG and DJL's repeated probe warnings are turned off (see {@code CudaProbe};
+ * {@code -Dguardtrace.quietCudaProbe=false} keeps them).
  */
 public final class DjlDefaults {
   private DjlDefaults() {}
@@ -34,6 +38,7 @@ public final class DjlDefaults {
       hugePagesRequested = true;
       requestHugePages();
     }
+    CudaProbe.probeOnce();
   }
 
   private static volatile boolean hugePagesRequested;
@@ -52,8 +57,8 @@ public final class DjlDefaults {
       Native.load("c", LibC.class).setenv("THP_MEM_ALLOC_ENABLE", "1", 0);
     } catch (LinkageError | RuntimeException e) {
       // only a speed-up: without it libtorch uses ordinary pages
-      System.getLogger(DjlDefaults.class.getName()).log(System.Logger.Level.DEBUG,
-          "could not request transparent huge pages for libtorch: " + e);
+      org.slf4j.LoggerFactory.getLogger(DjlDefaults.class)
+          .debug("could not request transparent huge pages for libtorch: {}", e.toString());
     }
   }
 }

@@ -1,11 +1,11 @@
 package io.guardtrace.examples.bench;
 
 import io.guardtrace.TraceImage;
-import io.guardtrace.models.image.ImageDecoder;
+import io.guardtrace.image.ImageDecoder;
+import io.guardtrace.image.RgbImage;
 import io.guardtrace.models.image.ImagePreprocessor;
 import io.guardtrace.models.image.ImageProcessorConfig;
 import io.guardtrace.models.image.PreprocessedImage;
-import io.guardtrace.models.image.RgbImage;
 import java.awt.image.BufferedImage;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;

@@ -14,14 +14,20 @@ import java.util.Comparator;
 /**
  * The {@code --model demo} checkpoint: a tiny random-weight Qwen2.5-VL with a generated tokenizer, built on
  * the spot (seeded, so always the same) in the temporary directory and reused. Its verdicts are meaningless;
- * it shows the pipeline working without a download.
+ * it shows the pipeline working without a download. Public for the Spark job, whose executors each build it.
  */
-final class DemoModel {
+public final class DemoModel {
   static final long SEED = 20261128L;
 
   private DemoModel() {}
 
-  static Path directory(PrintWriter err) {
+  /**
+   * The demo checkpoint's directory, built first if it is not there yet (safe against concurrent builders).
+   *
+   * @param err where the "verdicts are meaningless" notice is printed
+   * @return the checkpoint directory
+   */
+  public static Path directory(PrintWriter err) {
     Path dir = Path.of(System.getProperty("java.io.tmpdir"), "guardtrace-demo-model-v1");
     err.println("guardtrace: --model demo is a tiny random-weight model built on the spot: its verdicts are "
         + "meaningless. Pass --model DIR or a Hugging Face id for real verdicts.");

@@ -47,13 +47,13 @@ final class DetectCommand implements Callable<Integer> {
       parsed.add(TraceFile.read(p));
     }
     Path demoDir = model.isDemo() ? DemoModel.directory(err) : null;
-    try (GuardTrace guard = model.builder(demoDir).build()) {
+    try (GuardTrace guard = model.builder(demoDir, err).build()) {
       for (int i = 0; i < parsed.size(); i++) {
         SafetyVerdict v = guard.detect(parsed.get(i));
         if (format.equals("json")) {
           ObjectNode o = VerdictJson.of(v);
           o.put("file", traces.get(i).toString());
-          out.println(o);
+          out.println(VerdictJson.write(o));
         } else {
           printText(out, traces.get(i), v);
         }
@@ -63,8 +63,13 @@ final class DetectCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
+  /**
+   * The verdict for a person to read. The file name and the model's analysis are printed through
+   * {@link TerminalText}: control sequences in them cannot rewrite these lines.
+   */
   static void printText(PrintWriter out, Path file, SafetyVerdict v) {
-    out.printf(Locale.ROOT, "%s: %s (judgment %s)%s%n", file, v.level(), score(v.score()),
+    out.printf(Locale.ROOT, "%s: %s (judgment %s)%s%n", TerminalText.line(file.toString()), v.level(),
+        score(v.score()),
         v.parsed() ? "" : " [no judgment in the output: failed closed]");
     if (v.probabilities() != null) {
       out.printf(Locale.ROOT, "  probabilities: safe %.3f, potentially harmful %.3f, harmful %.3f%n",
@@ -72,7 +77,7 @@ final class DetectCommand implements Callable<Integer> {
     }
     if (!v.analysis().isEmpty()) {
       String a = v.analysis().length() > 400 ? v.analysis().substring(0, 400) + " [...]" : v.analysis();
-      out.println("  analysis: " + a.replace("\n", "\n            "));
+      out.println("  analysis: " + TerminalText.lines(a).replace("\n", "\n            "));
     }
     out.printf(Locale.ROOT, "  %d prompt tokens, %d generated, %.0f ms%s%n", v.promptTokens(),
         v.generatedTokens(), v.timings().total().toNanos() / 1e6, v.truncated() ? ", thinking truncated" : "");

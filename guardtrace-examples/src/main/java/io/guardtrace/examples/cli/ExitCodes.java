@@ -16,6 +16,9 @@ final class ExitCodes {
 
   /** The exit code for an exception that ended a command. */
   static int of(Throwable e) {
+    if (e instanceof UsageException) {
+      return USAGE;
+    }
     if (e instanceof InvalidInputException || e instanceof BadInputException) {
       return BAD_INPUT;
     }
@@ -26,6 +29,15 @@ final class ExitCodes {
       return FAILURE;
     }
     return FAILURE;
+  }
+
+  /** An option value the command cannot use (found after parsing, for example an ambiguous --model). */
+  static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   /** A problem with a file the user passed (unreadable or malformed trace or dataset). */

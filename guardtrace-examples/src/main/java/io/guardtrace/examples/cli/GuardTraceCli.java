@@ -28,8 +28,8 @@ public final class GuardTraceCli {
 
   /** Runs the command line with the given streams and returns the exit code (for tests). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    quietDjlLogging(); // before anything logs: slf4j-simple reads its level once, at its first logger
     DjlDefaults.apply();
-    quietDjlLogging();
     GuardTraceCli root = new GuardTraceCli();
     CommandLine cl = new CommandLine(root);
     cl.setOut(out);
@@ -37,9 +37,12 @@ public final class GuardTraceCli {
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       boolean verbose = root.verbose || parseResult.hasMatchedOption("--verbose");
       Throwable cause = e;
-      commandLine.getErr().println("guardtrace: " + message(cause));
+      // messages echo trace text and file names (an image path, a JSON parser's excerpt): one escaped line
+      commandLine.getErr().println("guardtrace: " + TerminalText.line(message(cause)));
       if (verbose) {
-        cause.printStackTrace(commandLine.getErr());
+        java.io.StringWriter trace = new java.io.StringWriter();
+        cause.printStackTrace(new PrintWriter(trace));
+        commandLine.getErr().print(TerminalText.lines(trace.toString()));
       }
       commandLine.getErr().flush();
       return ExitCodes.of(cause);
@@ -54,7 +57,7 @@ public final class GuardTraceCli {
 
   private static void quietDjlLogging() {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      // DJL logs a warning for every CUDA probe on machines with a CUDA runtime but no GPU: keep stderr for us
+      // DJL logs its native library lookups at INFO: keep stderr for the command's own messages
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
     }
   }

@@ -68,7 +68,7 @@ final class InspectImageCommand implements Callable<Integer> {
       o.put("gridW", px.gridW());
       o.put("tokens", px.tokenCount());
       o.put("pixelSum", sum);
-      out.println(o);
+      out.println(VerdictJson.write(o));
     }
     out.flush();
     return ExitCodes.OK;

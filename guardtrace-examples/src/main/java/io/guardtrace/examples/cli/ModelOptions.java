@@ -1,15 +1,18 @@
 package io.guardtrace.examples.cli;
 
 import io.guardtrace.GuardTrace;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that load a model. */
 final class ModelOptions {
+  // no picocli default: without --model the builder resolves its default id through the hub cache, so a
+  // directory of that name under the working directory can never stand in for it
   @Option(names = "--model", paramLabel = "DIR|ID|demo",
-      description = "Model directory, Hugging Face id, or 'demo' (a tiny random model built on the spot; its "
-          + "verdicts are meaningless). Default: ${DEFAULT-VALUE}.",
-      defaultValue = GuardTrace.Builder.DEFAULT_MODEL)
+      description = "Model directory (absolute, or starting with ./ or ../), Hugging Face id ORG/NAME (from the "
+          + "Hugging Face cache, downloaded when missing unless offline), or 'demo' (a tiny random model built on "
+          + "the spot; its verdicts are meaningless). Default: " + GuardTrace.Builder.DEFAULT_MODEL + ".")
   String model;
 
   @Option(names = "--revision", description = "Hugging Face revision of a model given by id.")
@@ -41,14 +44,21 @@ final class ModelOptions {
     return "demo".equals(model);
   }
 
-  /** A builder with these options applied (the model resolved by the caller). */
-  GuardTrace.Builder builder(Path resolvedDemoDir) {
+  /**
+   * A builder with these options applied (the demo model resolved by the caller), showing any download on
+   * {@code err}.
+   */
+  GuardTrace.Builder builder(Path resolvedDemoDir, PrintWriter err) {
     GuardTrace.Builder b = GuardTrace.builder().device(device).dtype(dtype).maxNewTokens(maxNewTokens)
-        .missingImageNotice(missingImageNotice);
+        .missingImageNotice(missingImageNotice).downloadListener(DownloadProgressPrinter.forConsole(err));
     if (isDemo()) {
       b.model(resolvedDemoDir);
-    } else {
-      b.model(model);
+    } else if (model != null) {
+      try {
+        b.model(model);
+      } catch (IllegalArgumentException e) {
+        throw new ExitCodes.UsageException("--model: " + e.getMessage(), e);
+      }
     }
     if (revision != null) {
       b.revision(revision);

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,6 +146,33 @@ class CliTest {
     assertThat(r.err()).startsWith("guardtrace: ").doesNotContain("\tat ");
   }
 
+  /**
+   * A model whose config.json holds an absurd value is a model problem (exit 4) named at load, not a
+   * division by zero on the first image blamed on the input (exit 3) or a crash (issue 16, item 6).
+   */
+  @Test
+  void absurdModelConfig_isModelProblem_namingTheField(@TempDir Path dir) throws Exception {
+    Files.copy(root().resolve("images/img_100x37.png"), dir.resolve("pic.png"));
+    Path t = trace(dir, "{\"question\": \"q\", \"thinking\": \"t\", \"answer\": \"a\", \"images\": [\"pic.png\"]}");
+    String[][] cases = {{"vision_config", "window_size", "0"}, {"", "num_hidden_layers", "-1"}};
+    for (String[] c : cases) {
+      Path model = Files.createDirectory(dir.resolve("model-" + c[1]));
+      try (var files = Files.list(Path.of(tiny()))) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.copy(f, model.resolve(f.getFileName().toString()));
+        }
+      }
+      var config = (com.fasterxml.jackson.databind.node.ObjectNode) VerdictJson.JSON.readTree(
+          Files.readString(model.resolve("config.json")));
+      var target = c[0].isEmpty() ? config : (com.fasterxml.jackson.databind.node.ObjectNode) config.get(c[0]);
+      target.put(c[1], Integer.parseInt(c[2]));
+      Files.writeString(model.resolve("config.json"), config.toString());
+      Run r = run("detect", "--model", model.toString(), "--device", "cpu", "--max-new-tokens", "2", t.toString());
+      assertThat(r.code()).as(r.err()).isEqualTo(4);
+      assertThat(r.err()).contains("config.json").contains(c[1]).doesNotContain("\tat ");
+    }
+  }
+
   @Test
   void verbose_addsStackTrace() {
     Run r = run("detect", "--verbose", "--model", tiny(), "no-such-trace.json");
@@ -171,23 +199,71 @@ class CliTest {
   }
 
   @Test
-  void eval_scoresAndResumes(@TempDir Path dir) throws Exception {
-    Files.copy(root().resolve("images/img_28x28.png"), dir.resolve("mmsafety_1.png"));
-    Path data = dir.resolve("test.json");
+  void eval_onTheTinyModel_scoresPerSource_resumes_andRescoresWithoutJudgingAgain(@TempDir Path dir)
+      throws Exception {
+    Files.createDirectory(dir.resolve("images"));
+    Files.copy(root().resolve("images/img_28x28.png"), dir.resolve("images/mmsafety_1.png"));
+    Path data = dir.resolve("MMBench_2.json");
     Files.writeString(data, "[{\"image_name\": \"mmsafety_1.png\", \"question\": \"q1\", \"thinking\": \"t\","
         + " \"response\": \"r\", \"evaluation_result\": 1},"
         + " {\"image_name\": \"\", \"question\": \"q2\", \"thinking\": \"t\", \"response\": \"r\", \"evaluation_result\": 0}]");
-    Run first = run("eval", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "2", "--images",
-        dir.toString(), data.toString());
+    Run first = run("eval", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "2", data.toString());
     assertThat(first.code()).as(first.err()).isZero();
-    assertThat(first.out()).contains("mmsafety").contains("ALL");
-    Path preds = dir.resolve("test.json.predictions.jsonl");
+    Path preds = dir.resolve("MMBench_2.json.predictions.jsonl");
+    List<JsonNode> rows = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(preds)) {
+      rows.add(VerdictJson.JSON.readTree(line));
+    }
+    assertThat(rows).hasSize(2);
+    rows.sort(java.util.Comparator.comparingInt(n -> n.get("index").asInt()));
+    assertThat(rows.get(0).get("image").asText()).isEqualTo("loaded");
+    assertThat(rows.get(1).get("image").asText()).isEqualTo("none");
+    // two tokens hold no judgment: counted apart, scored as safe by default
+    assertThat(rows).allSatisfy(r -> {
+      assertThat(r.get("parsed").asBoolean()).isFalse();
+      assertThat(r.get("judgment").isNull()).isTrue();
+      assertThat(r.get("generated_tokens").asInt()).isEqualTo(2);
+    });
+    assertThat(first.out()).containsPattern("MM-Eval\\s+2\\s+0\\s+2\\s+0\\s+0\\s+50\\.00\\s+0\\.00\\s+0\\.00\\s+0\\.00\\s+91\\.31");
+    assertThat(first.err()).contains("eval: 2/2 items (100.0%)");
+
+    // resumes without judging; scoring the unparsed outputs as harmful (fail-closed) is a rescoring only
+    Run again = run("eval", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "2", "--unparsed-as",
+        "harmful", data.toString());
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.err()).contains("resuming: 2 of 2").doesNotContain("eval: 1/");
     assertThat(Files.readAllLines(preds)).hasSize(2);
-    Run again = run("eval", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "2", "--images",
-        dir.toString(), data.toString());
-    assertThat(again.err()).contains("resuming: 2 of 2");
-    assertThat(Files.readAllLines(preds)).hasSize(2);
-    // fail-closed predictions count as harmful: recall 1, one false positive
-    assertThat(again.out()).containsPattern("ALL\\s+2\\s+0\\.5000\\s+0\\.5000\\s+1\\.0000");
+    assertThat(again.out()).containsPattern("ALL\\s+2\\s+0\\s+2\\s+0\\s+0\\s+50\\.00\\s+50\\.00\\s+100\\.00\\s+66\\.67");
+
+    // other settings (here the generation limit) make other predictions: the earlier rows are not reused
+    Run other = run("eval", "--model", tiny(), "--device", "cpu", "--max-new-tokens", "3", data.toString());
+    assertThat(other.code()).as(other.err()).isZero();
+    assertThat(other.err()).contains("ignoring the predictions of 2 items");
+    assertThat(Files.readAllLines(preds)).hasSize(4);
+  }
+
+  @Test
+  void eval_badDatasets_areBadInput_beforeAnyModelLoads(@TempDir Path dir) throws Exception {
+    Path labels = dir.resolve("S-Eval_1.json");
+    Files.writeString(labels, "[{\"question\": \"q\", \"evaluation_result\": \"unsafe\"}]");
+    Run bad = run("eval", "--model", dir.resolve("no-model").toString(), labels.toString());
+    assertThat(bad.code()).isEqualTo(3);
+    assertThat(bad.err()).contains("item 0: evaluation_result must be 0, 0.5 or 1");
+    Path noImages = dir.resolve("HADES_1.json");
+    Files.writeString(noImages, "[{\"image_name\": \"h.png\", \"question\": \"q\", \"evaluation_result\": 1}]");
+    Run missingDir = run("eval", "--model", dir.resolve("no-model").toString(), noImages.toString());
+    assertThat(missingDir.code()).isEqualTo(3);
+    assertThat(missingDir.err()).contains("images directory").contains("pass --images DIR");
+    assertThat(run("eval", "--concurrency", "0", noImages.toString()).code()).isEqualTo(2);
+    assertThat(run("eval", "--unparsed-as", "maybe", noImages.toString()).code()).isEqualTo(2);
+    assertThat(run("eval", "--missing-image-notice", noImages.toString()).code()).isEqualTo(2);
+    assertThat(run("eval", "--predictions", "p.jsonl", noImages.toString(), labels.toString()).code()).isEqualTo(2);
+    assertThat(run("eval", noImages.toString(), noImages.toString()).err()).contains("given twice");
+  }
+
+  @Test
+  void eval_help_showsTheReferenceGenerationLimit_whileDetectKeepsItsOwn() {
+    assertThat(run("eval", "--help").out()).containsPattern("--max-new-tokens=N\\s+Generation limit\\. Default: 2000");
+    assertThat(run("detect", "--help").out()).containsPattern("--max-new-tokens=N\\s+Generation limit\\. Default: 1024");
   }
 }

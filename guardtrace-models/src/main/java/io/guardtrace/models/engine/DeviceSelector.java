@@ -5,18 +5,21 @@ import ai.djl.engine.Engine;
 import io.guardtrace.ModelLoadException;
 import java.util.Locale;
 
-/** Turns the user's device string ({@code auto}, {@code cpu}, {@code gpu}, {@code gpu:N}) into a DJL device. */
+/**
+ * Turns the user's device string ({@code auto}, {@code cpu}, {@code gpu}, {@code gpu:N}) into a DJL device. Asks
+ * DJL for the GPU count only when the answer matters ({@code cpu} never probes CUDA).
+ */
 final class DeviceSelector {
   private DeviceSelector() {}
 
   static Device select(String spec) {
     String s = spec.trim().toLowerCase(Locale.ROOT);
+    if (s.equals("cpu")) {
+      return Device.cpu();
+    }
     int gpus = Engine.getEngine("PyTorch").getGpuCount();
     if (s.equals("auto")) {
       return gpus > 0 ? Device.gpu(0) : Device.cpu();
-    }
-    if (s.equals("cpu")) {
-      return Device.cpu();
     }
     if (s.equals("gpu") || s.equals("cuda") || s.startsWith("gpu:") || s.startsWith("cuda:")) {
       int index = 0;

@@ -12,6 +12,8 @@ import io.guardtrace.ModelLoadException;
 import io.guardtrace.PromptTooLongException;
 import io.guardtrace.models.config.GenerationSettings;
 import io.guardtrace.models.config.ModelConfig;
+import io.guardtrace.models.config.ModelDirectory;
+import io.guardtrace.models.image.ImageProcessorConfig;
 import io.guardtrace.models.text.ChatPrompt;
 import io.guardtrace.models.text.DecodeBatcher;
 import io.guardtrace.models.text.Generator;
@@ -19,6 +21,7 @@ import io.guardtrace.models.text.KvCache;
 import io.guardtrace.models.text.QwenTokenizer;
 import io.guardtrace.models.text.RopeIndex;
 import io.guardtrace.models.text.TextDecoder;
+import io.guardtrace.models.vision.VisionConfig;
 import io.guardtrace.models.weights.TensorLoader;
 import io.guardtrace.models.weights.WeightStore;
 import io.guardtrace.spi.Engine;
@@ -27,7 +30,6 @@ import io.guardtrace.spi.EngineRequest;
 import io.guardtrace.spi.EngineResult;
 import io.guardtrace.spi.EngineSession;
 import io.guardtrace.spi.PromptPart;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +40,8 @@ import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Qwen2.5-VL engine: tokenizer, chat template, image preprocessing, vision tower and text decoder of one
@@ -45,6 +49,9 @@ import org.jspecify.annotations.Nullable;
  * native memory scope, sharing the read-only weights. {@link #close()} waits for running requests.
  */
 public final class Qwen25VlEngine implements Engine {
+  private static final Logger LOG = LoggerFactory.getLogger(Qwen25VlEngine.class);
+  private static final String GENERATION_CONFIG = "generation_config.json";
+
   private final Path dir;
   private final ModelConfig config;
   private final GenerationSettings generation;
@@ -72,65 +79,91 @@ public final class Qwen25VlEngine implements Engine {
     this.decoder = decoder;
     this.batcher = batcher;
     this.generator = new Generator(decoder, batcher);
-    this.prefixCache = prefixCache ? new PrefixCache(device, decoder, generator) : null;
     this.vision = vision;
     this.identity = identity;
     this.device = device;
     Map<String, Integer> ids = tokenizer.singleTokenIds("0", "1", ".", "5");
     this.judgmentIds = new int[] {ids.get("0"), ids.get("1"), ids.get("."), ids.get("5")};
+    // last: nothing after it can fail, so a failing constructor leaves no native memory of its own behind
+    this.prefixCache = prefixCache ? new PrefixCache(device, decoder, generator) : null;
   }
 
   /**
-   * Loads the checkpoint in {@code options.modelDir()}.
+   * Loads the checkpoint in {@code options.modelDir()}. Every file is looked up through
+   * {@link ModelDirectory} (plain names, inside the directory, regular files only) and every configuration
+   * value is range-checked before any weight is read; a load that fails part-way frees all it allocated.
    *
-   * @throws ModelLoadException naming the file or tensor at fault
+   * @param options the model directory and settings
+   * @return the loaded engine
+   * @throws ModelLoadException naming the file, field or tensor at fault
    */
   public static Qwen25VlEngine open(EngineOptions options) {
+    long start = System.nanoTime();
     io.guardtrace.models.DjlDefaults.apply();
-    Path dir = options.modelDir();
-    if (!Files.isDirectory(dir)) {
-      throw new ModelLoadException("model directory " + dir + " does not exist");
-    }
-    ModelConfig config = ModelConfig.load(dir.resolve("config.json"));
-    GenerationSettings generation =
-        GenerationSettings.load(dir.resolve("generation_config.json"), dir.resolve("config.json"));
+    ModelDirectory files = ModelDirectory.of(options.modelDir());
+    Path dir = files.path();
+    Path configFile = files.file("config.json");
+    ModelConfig config = ModelConfig.load(configFile);
+    VisionConfig visionConfig = VisionConfig.fromJson(config.visionConfig(), configFile);
+    ImageProcessorConfig imageConfig = ImageProcessorConfig.load(files.file("preprocessor_config.json"))
+        .withPixels(options.minPixels(), options.maxPixels());
+    VisionPath.requireConsistent(imageConfig, visionConfig, config);
+    GenerationSettings generation = GenerationSettings.load(
+        files.has(GENERATION_CONFIG) ? files.file(GENERATION_CONFIG) : null, configFile, config.text().vocabSize());
     Device device = DeviceSelector.select(options.device());
     TensorLoader.Precision precision = Precisions.select(options.dtype(), device);
     if (options.threads() > 0) {
       ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
     }
-    QwenTokenizer tokenizer = QwenTokenizer.load(dir.resolve("tokenizer.json"));
+    QwenTokenizer tokenizer = QwenTokenizer.load(files.file("tokenizer.json"));
     WeightStore store = null;
+    TensorLoader textLoader = null;
     TextDecoder decoder = null;
     DecodeBatcher batcher = null;
+    VisionPath vision = null;
     try {
       requireTokenizerMatches(tokenizer, config);
-      store = WeightStore.open(dir);
-      TensorLoader textLoader = new TensorLoader(device, precision);
+      store = WeightStore.open(files);
+      textLoader = new TensorLoader(device, precision);
+      // the decoder owns textLoader once built; if its constructor fails part-way, closing textLoader frees
+      // what was loaded
       decoder = new TextDecoder(config.text(), store, textLoader);
       textLoader.finishLoading();
       batcher = DecodeBatcher.create(decoder, decodeBatchSetting());
-      VisionPath vision = VisionPath.open(dir, config, store, device, precision, options);
+      vision = VisionPath.open(imageConfig, visionConfig, store, device, precision, options);
       String identity = "qwen2_5_vl:" + dir.toAbsolutePath().normalize() + ":" + precision + ":"
           + vision.identity();
-      return new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, batcher, vision, identity,
-          device, options.prefixCache());
-    } catch (RuntimeException e) {
-      if (batcher != null) {
-        batcher.close();
-      }
-      if (decoder != null) {
-        decoder.close();
-      }
-      if (store != null) {
-        store.close();
-      }
-      tokenizer.close();
+      Qwen25VlEngine engine = new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, batcher,
+          vision, identity, device, options.prefixCache());
+      LOG.info("loaded model {} on {} ({}) in {} ms", dir, device, precision,
+          (System.nanoTime() - start) / 1_000_000);
+      return engine;
+    } catch (RuntimeException | Error e) {
+      // free in reverse order of allocation; a failure while freeing must not hide the load's own
+      closeAfterFailure(e, vision, batcher, decoder, textLoader, store, tokenizer);
       throw e;
     }
   }
 
+  private static void closeAfterFailure(Throwable failure, @Nullable AutoCloseable... parts) {
+    for (AutoCloseable part : parts) {
+      if (part == null) {
+        continue;
+      }
+      try {
+        part.close();
+      } catch (Exception | Error e) {
+        failure.addSuppressed(e);
+      }
+    }
+  }
+
   private static void requireTokenizerMatches(QwenTokenizer tokenizer, ModelConfig config) {
+    int vocab = config.text().vocabSize();
+    if (tokenizer.maxTokenId() >= vocab) {
+      throw new ModelLoadException("tokenizer.json has token id " + tokenizer.maxTokenId() + " but config.json's"
+          + " vocab_size is " + vocab + ": the embedding has no row for it");
+    }
     int pad = tokenizer.addedTokenId(QwenTokenizer.IMAGE_PAD);
     if (pad != config.imageTokenId()) {
       throw new ModelLoadException("tokenizer.json maps " + QwenTokenizer.IMAGE_PAD + " to " + pad
@@ -158,6 +191,11 @@ public final class Qwen25VlEngine implements Engine {
   }
 
   @Override
+  public int maxTokenChars() {
+    return tokenizer.maxTokenChars();
+  }
+
+  @Override
   public int countPromptTokens(String systemPrompt, List<PromptPart> userParts) {
     List<ChatPrompt.Part> parts = new ArrayList<>();
     for (PromptPart p : userParts) {
@@ -170,12 +208,20 @@ public final class Qwen25VlEngine implements Engine {
     return ChatPrompt.render(systemPrompt, parts).encode(tokenizer).length;
   }
 
-  /** The model directory. */
+  /**
+   * The model directory.
+   *
+   * @return the model directory
+   */
   public Path modelDir() {
     return dir;
   }
 
-  /** The device the model runs on. */
+  /**
+   * The device the model runs on.
+   *
+   * @return the device the model runs on
+   */
   public Device device() {
     return device;
   }
@@ -184,6 +230,8 @@ public final class Qwen25VlEngine implements Engine {
    * The most concurrent generations whose decode steps run as one pass over the weights, or 1 where each
    * runs alone: batching is off ({@code -Dguardtrace.decodeBatch=1}) or not bit-identical to single steps on
    * this machine and precision ({@link DecodeBatcher}).
+   *
+   * @return the most sequences per decode step
    */
   public int decodeBatchSize() {
     return batcher != null ? batcher.maxBatch() : 1;
@@ -198,7 +246,11 @@ public final class Qwen25VlEngine implements Engine {
     return decoder.decodeKernels();
   }
 
-  /** The decode batcher, when batching is on (statistics for benchmarks and tests). */
+  /**
+   * The decode batcher, when batching is on (statistics for benchmarks and tests).
+   *
+   * @return the batcher, or null
+   */
   public @Nullable DecodeBatcher decodeBatcher() {
     return batcher;
   }
@@ -216,7 +268,11 @@ public final class Qwen25VlEngine implements Engine {
     }
   }
 
-  /** Bytes of weights a decode step reads (see {@link TextDecoder#weightBytesPerToken}). */
+  /**
+   * Bytes of weights a decode step reads (see {@link TextDecoder#weightBytesPerToken}).
+   *
+   * @return the bytes read per decode step
+   */
   public long weightBytesPerToken() {
     return decoder.weightBytesPerToken();
   }

@@ -1,13 +1,13 @@
 package io.guardtrace.models.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.guardtrace.ModelLoadException;
 import io.guardtrace.models.config.Json;
 import io.guardtrace.models.config.ModelConfig;
+import io.guardtrace.models.config.ModelDirectory;
 import io.guardtrace.spi.Engine;
 import io.guardtrace.spi.EngineOptions;
 import io.guardtrace.spi.EngineProvider;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** Registers the Qwen2.5-VL engine with guardtrace-core's {@link java.util.ServiceLoader} lookup. */
 public final class Qwen25VlEngineProvider implements EngineProvider {
@@ -25,15 +25,12 @@ public final class Qwen25VlEngineProvider implements EngineProvider {
 
   @Override
   public boolean supports(EngineOptions options) {
-    Path config = options.modelDir().resolve("config.json");
-    if (!Files.isRegularFile(config)) {
-      // let open() report the missing file with a precise message
-      return true;
-    }
     try {
-      JsonNode node = Json.MAPPER.readTree(config.toFile());
-      return node != null && ModelConfig.QWEN2_5_VL.equals(node.path("model_type").asText());
-    } catch (java.io.IOException e) {
+      // through ModelDirectory: a config.json that is a FIFO or a link out of the model must not be read here
+      JsonNode node = Json.read(ModelDirectory.of(options.modelDir()).file("config.json"));
+      return ModelConfig.QWEN2_5_VL.equals(node.path("model_type").asText());
+    } catch (ModelLoadException e) {
+      // let open() report the missing or refused file with a precise message
       return true;
     }
   }

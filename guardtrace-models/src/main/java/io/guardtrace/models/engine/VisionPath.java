@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.guardtrace.TraceImage;
 import io.guardtrace.models.config.ModelConfig;
+import io.guardtrace.models.config.ModelDirectory;
 import io.guardtrace.models.image.ImagePreprocessor;
 import io.guardtrace.models.image.ImageProcessorConfig;
 import io.guardtrace.models.image.PreprocessedImage;
@@ -44,22 +45,51 @@ final class VisionPath implements AutoCloseable {
     this.loader = loader;
   }
 
-  static VisionPath open(Path dir, ModelConfig config, WeightStore store, ai.djl.Device device,
-      TensorLoader.Precision precision, EngineOptions options) {
-    ImageProcessorConfig pc = ImageProcessorConfig.load(dir.resolve("preprocessor_config.json"))
-        .withPixels(options.minPixels(), options.maxPixels());
-    VisionConfig vc = VisionConfig.fromJson(config.visionConfig());
+  /**
+   * Refuses an image processor and a vision tower that would disagree on every image: the patch geometry
+   * must match, and the merger must output the language model's width.
+   *
+   * @throws io.guardtrace.ModelLoadException naming both files' fields
+   */
+  static void requireConsistent(ImageProcessorConfig pc, VisionConfig vc, ModelConfig config) {
     if (pc.patchSize() != vc.patchSize() || pc.mergeSize() != vc.spatialMergeSize()
         || pc.temporalPatchSize() != vc.temporalPatchSize()) {
-      throw new io.guardtrace.ModelLoadException("preprocessor_config.json (patch " + pc.patchSize() + ", merge "
-          + pc.mergeSize() + ", temporal " + pc.temporalPatchSize() + ") disagrees with config.json's vision_config");
+      throw new io.guardtrace.ModelLoadException("preprocessor_config.json (patch_size " + pc.patchSize()
+          + ", merge_size " + pc.mergeSize() + ", temporal_patch_size " + pc.temporalPatchSize()
+          + ") disagrees with config.json's vision_config (patch_size " + vc.patchSize() + ", spatial_merge_size "
+          + vc.spatialMergeSize() + ", temporal_patch_size " + vc.temporalPatchSize() + ")");
     }
+    if (vc.outHiddenSize() != config.text().hiddenSize()) {
+      throw new io.guardtrace.ModelLoadException("config.json: \"vision_config.out_hidden_size\" is "
+          + vc.outHiddenSize() + " but the language model's \"hidden_size\" is " + config.text().hiddenSize()
+          + "; image embeddings must have the language model's width");
+    }
+  }
+
+  /** Reads the vision settings of the checkpoint in {@code dir}, checks them and loads the tower (for tests). */
+  static VisionPath open(Path dir, ModelConfig config, WeightStore store, ai.djl.Device device,
+      TensorLoader.Precision precision, EngineOptions options) {
+    ModelDirectory files = ModelDirectory.of(dir);
+    ImageProcessorConfig pc = ImageProcessorConfig.load(files.file("preprocessor_config.json"))
+        .withPixels(options.minPixels(), options.maxPixels());
+    VisionConfig vc = VisionConfig.fromJson(config.visionConfig(), files.file("config.json"));
+    requireConsistent(pc, vc, config);
+    return open(pc, vc, store, device, precision, options);
+  }
+
+  /**
+   * Loads the vision tower's weights; if that fails part-way, frees what was loaded.
+   *
+   * @param pc the image processor's settings (pixel overrides applied), consistent with {@code vc}
+   */
+  static VisionPath open(ImageProcessorConfig pc, VisionConfig vc, WeightStore store, ai.djl.Device device,
+      TensorLoader.Precision precision, EngineOptions options) {
     TensorLoader loader = new TensorLoader(device, precision);
     try {
       VisionTower tower = new VisionTower(vc, loader, store::vision, store);
       loader.finishLoading();
       return new VisionPath(new ImagePreprocessor(pc, options.maxDecodedPixels()), tower, loader);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       loader.close();
       throw e;
     }

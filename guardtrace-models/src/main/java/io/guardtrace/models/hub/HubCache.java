@@ -1,34 +1,31 @@
 package io.guardtrace.models.hub;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.guardtrace.ModelLoadException;
+import io.guardtrace.models.config.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.nio.file.StandardCopyOption;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Hugging Face hub cache layout shared with Python tools: {@code <cache>/models--ORG--NAME/} holding
  * {@code blobs/<etag>}, {@code snapshots/<commit>/<file>} (links into blobs) and {@code refs/<revision>} (the
- * commit a branch or tag pointed to). The cache root is {@code $HF_HUB_CACHE}, else {@code $HF_HOME/hub},
- * else {@code ~/.cache/huggingface/hub}.
+ * commit a branch or tag pointed to). Callers pass validated ids and revisions ({@link HubNames}); what is read
+ * back from the cache (a ref's commit, an index's file names) is validated here before it becomes a path.
  */
 final class HubCache {
+  private static final Logger LOG = LoggerFactory.getLogger(HubCache.class);
+  /** model.safetensors.index.json is ~60 KB for the 3B model; a larger one is not read. */
+  static final long MAX_INDEX_BYTES = 32L << 20;
+
   private final Path root;
 
   HubCache(Path root) {
     this.root = root;
-  }
-
-  static HubCache fromEnvironment(Map<String, String> env, Path home) {
-    String cache = env.get("HF_HUB_CACHE");
-    if (cache != null && !cache.isBlank()) {
-      return new HubCache(Path.of(cache));
-    }
-    String hfHome = env.get("HF_HOME");
-    if (hfHome != null && !hfHome.isBlank()) {
-      return new HubCache(Path.of(hfHome, "hub"));
-    }
-    return new HubCache(home.resolve(".cache").resolve("huggingface").resolve("hub"));
   }
 
   Path root() {
@@ -40,44 +37,58 @@ final class HubCache {
     return root.resolve("models--" + modelId.replace("/", "--"));
   }
 
-  static boolean isCommit(String revision) {
-    return revision.matches("[0-9a-f]{40}");
-  }
-
-  /** The commit {@code revision} resolves to in the cache, or null. */
+  /**
+   * The commit {@code revision} resolves to in the cache, or null when the cache has no valid ref for it (a ref
+   * file that does not hold a commit hash is ignored, with a warning, and rewritten by the next download).
+   */
   @Nullable String commit(String modelId, String revision) {
-    if (isCommit(revision)) {
+    if (HubNames.isCommit(revision)) {
       return revision;
     }
-    Path ref = repo(modelId).resolve("refs").resolve(revision);
+    Path ref = ref(modelId, revision);
     try {
-      return Files.isRegularFile(ref) ? Files.readString(ref).strip() : null;
-    } catch (IOException e) {
+      if (!Files.isRegularFile(ref) || Files.size(ref) > 1024) {
+        return null;
+      }
+      String commit = Files.readString(ref).strip();
+      if (!HubNames.isCommit(commit)) {
+        LOG.warn("ignoring cache ref {}: it does not hold a commit hash", ref);
+        return null;
+      }
+      return commit;
+    } catch (IOException | RuntimeException e) {
       return null;
     }
   }
 
   Path snapshot(String modelId, String commit) {
-    return repo(modelId).resolve("snapshots").resolve(commit);
+    return repo(modelId).resolve("snapshots").resolve(HubNames.requireCommit(commit, "a snapshot name"));
   }
 
-  Path blob(String modelId, String etag) {
-    return repo(modelId).resolve("blobs").resolve(etag);
+  Path blob(String modelId, String blobName) {
+    return repo(modelId).resolve("blobs").resolve(blobName);
+  }
+
+  private Path ref(String modelId, String revision) {
+    return HubNames.resolveInside(repo(modelId).resolve("refs"), HubNames.requireRevision(revision));
   }
 
   void writeRef(String modelId, String revision, String commit) throws IOException {
-    if (isCommit(revision)) {
+    if (HubNames.isCommit(revision)) {
       return;
     }
-    Path ref = repo(modelId).resolve("refs").resolve(revision);
+    Path ref = ref(modelId, revision);
     Files.createDirectories(ref.getParent());
-    Path tmp = ref.resolveSibling(ref.getFileName() + ".tmp");
-    Files.writeString(tmp, commit);
-    Files.move(tmp, ref, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Path tmp = ref.resolveSibling(ref.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    Files.writeString(tmp, HubNames.requireCommit(commit, "the hub's answer"));
+    Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Whether {@code dir} holds a loadable checkpoint: config, tokenizer and every weights file. */
+  /**
+   * Whether {@code dir} holds a loadable checkpoint: config, tokenizer and every weights file. The weight
+   * files an index names must stay inside {@code dir} (no absolute names, no {@code ..}); an index naming any
+   * other file makes the checkpoint incomplete, never a path to follow.
+   */
   static boolean complete(Path dir) {
     if (!Files.isRegularFile(dir.resolve("config.json")) || !Files.isRegularFile(dir.resolve("tokenizer.json"))) {
       return false;
@@ -86,19 +97,31 @@ final class HubCache {
       return true;
     }
     Path index = dir.resolve("model.safetensors.index.json");
-    if (!Files.isRegularFile(index)) {
-      return false;
-    }
+    JsonNode map;
     try {
-      var map = io.guardtrace.models.config.Json.read(index).get("weight_map");
-      for (var it = map.elements(); it.hasNext(); ) {
-        if (!Files.isRegularFile(dir.resolve(it.next().asText()))) {
-          return false;
-        }
+      if (!Files.isRegularFile(index) || Files.size(index) > MAX_INDEX_BYTES) {
+        return false;
       }
-      return true;
-    } catch (RuntimeException e) {
+      map = Json.read(index).get("weight_map");
+    } catch (IOException | RuntimeException e) {
       return false;
     }
+    if (map == null || !map.isObject() || map.isEmpty()) {
+      return false;
+    }
+    for (var it = map.elements(); it.hasNext(); ) {
+      JsonNode name = it.next();
+      Path file;
+      try {
+        file = HubNames.resolveInside(dir, name.asText());
+      } catch (ModelLoadException e) {
+        LOG.warn("{} names a file the model may not use: {}", index, e.getMessage());
+        return false;
+      }
+      if (!name.isTextual() || !Files.isRegularFile(file)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

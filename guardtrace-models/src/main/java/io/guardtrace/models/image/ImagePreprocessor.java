@@ -1,6 +1,9 @@
 package io.guardtrace.models.image;
 
 import io.guardtrace.TraceImage;
+import io.guardtrace.image.ImageDecoder;
+import io.guardtrace.image.RgbImage;
+import io.guardtrace.image.SmartResize;
 
 /**
  * The slow (PIL-based) {@code Qwen2VLImageProcessor._preprocess} of transformers, as GuardTrace feeds it one
@@ -23,12 +26,21 @@ public final class ImagePreprocessor {
     this.decoder = new ImageDecoder(maxDecodedPixels);
   }
 
-  /** The configuration in force. */
+  /**
+   * The configuration in force.
+   *
+   * @return the configuration in force
+   */
   public ImageProcessorConfig config() {
     return config;
   }
 
-  /** The size, resized size, grid and token count of {@code image}, from its header only. */
+  /**
+   * The size, resized size, grid and token count of {@code image}, from its header only.
+   *
+   * @param image the image
+   * @return its geometry
+   */
   public ImageGeometry geometry(TraceImage image) {
     int[] wh = decoder.size(image);
     return geometry(wh[0], wh[1], image.description());
@@ -42,19 +54,36 @@ public final class ImagePreprocessor {
     return new ImageGeometry(width, height, hw[1], hw[0], 1, gh, gw, gh * gw / (m * m));
   }
 
-  /** Decodes and preprocesses {@code image}. */
+  /**
+   * Decodes and preprocesses {@code image}.
+   *
+   * @param image the image
+   * @return its {@code pixel_values} and patch grid
+   */
   public PreprocessedImage preprocess(TraceImage image) {
     return preprocess(decoder.decode(image), image.description());
   }
 
-  /** Preprocesses an already decoded image. */
+  /**
+   * Preprocesses an already decoded image.
+   *
+   * @param rgb the decoded image
+   * @param name the image's description, for messages
+   * @return its {@code pixel_values} and patch grid
+   */
   public PreprocessedImage preprocess(RgbImage rgb, String name) {
     ImageGeometry g = geometry(rgb.width(), rgb.height(), name);
     byte[] resized = PilBicubic.resize(rgb.rgb(), rgb.width(), rgb.height(), g.resizedWidth(), g.resizedHeight());
     return patchify(resized, g.resizedWidth(), g.resizedHeight());
   }
 
-  /** Resizes only (for tests and inspection): {@code height x width x 3} bytes. */
+  /**
+   * Resizes only (for tests and inspection): {@code height x width x 3} bytes.
+   *
+   * @param rgb the decoded image
+   * @param name the image's description, for messages
+   * @return the resized pixels
+   */
   public byte[] resize(RgbImage rgb, String name) {
     ImageGeometry g = geometry(rgb.width(), rgb.height(), name);
     return PilBicubic.resize(rgb.rgb(), rgb.width(), rgb.height(), g.resizedWidth(), g.resizedHeight());

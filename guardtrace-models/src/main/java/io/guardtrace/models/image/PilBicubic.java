@@ -78,6 +78,11 @@ public final class PilBicubic {
   /**
    * Resizes {@code rgb} ({@code height x width x 3}, row-major) to {@code outHeight x outWidth}.
    *
+   * @param rgb the pixels
+   * @param width their width
+   * @param height their height
+   * @param outWidth the resized width
+   * @param outHeight the resized height
    * @return the resized pixels, {@code outHeight x outWidth x 3}
    */
   public static byte[] resize(byte[] rgb, int width, int height, int outWidth, int outHeight) {

@@ -14,12 +14,20 @@ package io.guardtrace.models.image;
 public record PreprocessedImage(float[] pixelValues, int rows, int rowLength, int gridT, int gridH, int gridW,
     int mergeSize) {
 
-  /** Tokens this image becomes: {@code gridT * gridH * gridW / mergeSize^2}. */
+  /**
+   * Tokens this image becomes: {@code gridT * gridH * gridW / mergeSize^2}.
+   *
+   * @return tokens this image becomes: {@code gridT * gridH * gridW / mergeSize^2}
+   */
   public int tokenCount() {
     return gridT * gridH * gridW / (mergeSize * mergeSize);
   }
 
-  /** {@code {t, h, w}}. */
+  /**
+   * {@code {t, h, w}}.
+   *
+   * @return the grid
+   */
   public int[] grid() {
     return new int[] {gridT, gridH, gridW};
   }

@@ -1,4 +1,7 @@
-/** Image decoding and the Qwen2-VL image processor, bit-exact with the PIL-based reference. Pure Java. */
+/**
+ * The Qwen2-VL image processor, bit-exact with the PIL-based reference. Pure Java; decoding and
+ * {@code smart_resize} are in {@link io.guardtrace.image}.
+ */
 @NullMarked
 package io.guardtrace.models.image;
 

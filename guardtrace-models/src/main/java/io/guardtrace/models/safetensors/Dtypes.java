@@ -9,12 +9,22 @@ import java.nio.ShortBuffer;
 public final class Dtypes {
   private Dtypes() {}
 
-  /** bfloat16 bits to float: the 16 bits are the high half of a float32. Exact. */
+  /**
+   * bfloat16 bits to float: the 16 bits are the high half of a float32. Exact.
+   *
+   * @param bits bfloat16 bits
+   * @return the value
+   */
   public static float bf16ToFloat(short bits) {
     return Float.intBitsToFloat((bits & 0xffff) << 16);
   }
 
-  /** IEEE half-precision bits to float (Java 17 has no Float.float16ToFloat). Exact. */
+  /**
+   * IEEE half-precision bits to float (Java 17 has no Float.float16ToFloat). Exact.
+   *
+   * @param half half-precision bits
+   * @return the value
+   */
   public static float f16ToFloat(short half) {
     int h = half & 0xffff;
     int sign = (h & 0x8000) << 16;
@@ -30,7 +40,12 @@ public final class Dtypes {
     return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
   }
 
-  /** float to bfloat16 bits with round-to-nearest-even, as torch's {@code .to(torch.bfloat16)} does. */
+  /**
+   * float to bfloat16 bits with round-to-nearest-even, as torch's {@code .to(torch.bfloat16)} does.
+   *
+   * @param f a float
+   * @return its bfloat16 bits
+   */
   public static short floatToBf16(float f) {
     int bits = Float.floatToRawIntBits(f);
     if (Float.isNaN(f)) {
@@ -40,7 +55,14 @@ public final class Dtypes {
     return (short) ((bits + rounding) >>> 16);
   }
 
-  /** Widens a floating tensor's bytes to float32. */
+  /**
+   * Widens a floating tensor's bytes to float32.
+   *
+   * @param dtype the tensor's floating type
+   * @param raw its bytes, little-endian
+   * @param name the tensor's name, for messages
+   * @return the values
+   */
   public static float[] toFloats(Dtype dtype, ByteBuffer raw, String name) {
     ByteBuffer b = raw.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int n;
@@ -81,7 +103,14 @@ public final class Dtypes {
     }
   }
 
-  /** Widens an integer tensor's bytes to int64. */
+  /**
+   * Widens an integer tensor's bytes to int64.
+   *
+   * @param dtype the tensor's integer type
+   * @param raw its bytes, little-endian
+   * @param name the tensor's name, for messages
+   * @return the values
+   */
   public static long[] toLongs(Dtype dtype, ByteBuffer raw, String name) {
     ByteBuffer b = raw.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int n = b.remaining() / dtype.bytes();

@@ -1,19 +1,14 @@
 package io.guardtrace.models.safetensors;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.guardtrace.ModelLoadException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -27,8 +22,6 @@ import java.util.Map;
 public final class SafetensorsFile implements AutoCloseable {
   /** Headers larger than this are refused as corrupt (published checkpoints stay far below). */
   static final long MAX_HEADER_BYTES = 100L << 20;
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path path;
   private final FileChannel channel;
@@ -46,12 +39,21 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   /**
-   * Opens and validates {@code path}: the header must parse, and every tensor's byte range must match its
-   * dtype and shape and lie inside the file (a truncated shard is reported here, naming the tensor).
+   * Opens and validates {@code path}: it must be a regular file, its header must pass
+   * {@link SafetensorsHeader}'s checks (UTF-8 JSON, no duplicate keys, every entry well-formed, the tensors
+   * covering the data section exactly), and every tensor's byte range must lie inside the file (a truncated
+   * shard is reported here, naming the tensor). Messages never quote the file's bytes.
    *
+   * @param path a {@code .safetensors} file
+   * @return the open file
    * @throws ModelLoadException naming the file and what is wrong with it
    */
   public static SafetensorsFile open(Path path) {
+    if (!Files.isRegularFile(path)) {
+      // a FIFO would block the open below forever, a device would be read without end
+      throw new ModelLoadException("weights file " + path + (Files.exists(path)
+          ? " is not a regular file (a directory, FIFO or device)" : " does not exist"));
+    }
     FileChannel ch;
     try {
       ch = FileChannel.open(path, StandardOpenOption.READ);
@@ -66,43 +68,17 @@ public final class SafetensorsFile implements AutoCloseable {
       ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       readFully(ch, lenBuf, 0);
       long headerLen = lenBuf.flip().getLong();
-      if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || 8 + headerLen > fileSize) {
-        throw new ModelLoadException("weights file " + path + " has a corrupt safetensors header length "
-            + headerLen + " (file size " + fileSize + ")");
+      if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES || headerLen > fileSize - 8) {
+        // the length's value is not printed: they are the file's first 8 bytes, whatever the file is
+        throw new ModelLoadException("weights file " + path + " is not a safetensors file: its header length is"
+            + " not between 1 byte and " + Math.min(MAX_HEADER_BYTES, fileSize - 8) + " bytes (file size "
+            + fileSize + ")");
       }
       ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
       readFully(ch, headerBuf, 8);
-      JsonNode header;
-      try {
-        header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        throw new ModelLoadException("weights file " + path + " has an unparseable safetensors header", e);
-      }
-      if (header == null || !header.isObject()) {
-        throw new ModelLoadException("weights file " + path + " has a safetensors header that is not an object");
-      }
       long dataStart = 8 + headerLen;
-      long dataSize = fileSize - dataStart;
-      Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-      Map<String, String> meta = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        String name = e.getKey();
-        JsonNode node = e.getValue();
-        if (name.equals("__metadata__")) {
-          node.fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
-          continue;
-        }
-        TensorInfo info = TensorInfo.fromHeader(path, name, node);
-        if (info.end() > dataSize) {
-          throw new ModelLoadException("weights file " + path + " is truncated: tensor '" + name
-              + "' ends at byte " + info.end() + " of the data section but the file holds only " + dataSize
-              + " data bytes (re-download the file)");
-        }
-        tensors.put(name, info);
-      }
-      return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(tensors),
-          Collections.unmodifiableMap(meta));
+      SafetensorsHeader header = SafetensorsHeader.parse(path, headerBuf.array(), fileSize - dataStart);
+      return new SafetensorsFile(path, ch, dataStart, header.tensors(), header.metadata());
     } catch (IOException e) {
       closeQuietly(ch);
       throw new ModelLoadException("cannot read weights file " + path + ": " + e, e);
@@ -129,22 +105,39 @@ public final class SafetensorsFile implements AutoCloseable {
     }
   }
 
-  /** The file. */
+  /**
+   * The file.
+   *
+   * @return the file
+   */
   public Path path() {
     return path;
   }
 
-  /** Tensor descriptions by name, in header order. */
+  /**
+   * Tensor descriptions by name, in header order.
+   *
+   * @return tensor descriptions by name, in header order
+   */
   public Map<String, TensorInfo> tensors() {
     return tensors;
   }
 
-  /** The header's {@code __metadata__} entries. */
+  /**
+   * The header's {@code __metadata__} entries.
+   *
+   * @return the header's {@code __metadata__} entries
+   */
   public Map<String, String> metadata() {
     return metadata;
   }
 
-  /** Whether the file holds {@code name}. */
+  /**
+   * Whether the file holds {@code name}.
+   *
+   * @param name a tensor name
+   * @return whether the file holds it
+   */
   public boolean contains(String name) {
     return tensors.containsKey(name);
   }
@@ -152,6 +145,8 @@ public final class SafetensorsFile implements AutoCloseable {
   /**
    * The description of {@code name}.
    *
+   * @param name a tensor name
+   * @return its dtype, shape and byte range
    * @throws ModelLoadException naming the file when the tensor is absent
    */
   public TensorInfo info(String name) {
@@ -165,6 +160,9 @@ public final class SafetensorsFile implements AutoCloseable {
   /**
    * A read-only little-endian direct buffer over the tensor's bytes, memory-mapped from the file.
    * The caller must not write to it.
+   *
+   * @param name a tensor name
+   * @return the mapped bytes
    */
   public ByteBuffer buffer(String name) {
     TensorInfo info = info(name);
@@ -181,12 +179,22 @@ public final class SafetensorsFile implements AutoCloseable {
     }
   }
 
-  /** The tensor widened to float32, whatever its floating dtype (F32, BF16, F16, F64). Copies to the heap. */
+  /**
+   * The tensor widened to float32, whatever its floating dtype (F32, BF16, F16, F64). Copies to the heap.
+   *
+   * @param name a tensor name
+   * @return its values
+   */
   public float[] floats(String name) {
     return Dtypes.toFloats(info(name).dtype(), buffer(name), name);
   }
 
-  /** The tensor as float64 values (F64 exactly, other floating types widened). Copies to the heap. */
+  /**
+   * The tensor as float64 values (F64 exactly, other floating types widened). Copies to the heap.
+   *
+   * @param name a tensor name
+   * @return its values
+   */
   public double[] doubles(String name) {
     TensorInfo info = info(name);
     ByteBuffer b = buffer(name);
@@ -203,12 +211,22 @@ public final class SafetensorsFile implements AutoCloseable {
     return out;
   }
 
-  /** The tensor as int64 values (I64, I32, U8, I8 widened). Copies to the heap. */
+  /**
+   * The tensor as int64 values (I64, I32, U8, I8 widened). Copies to the heap.
+   *
+   * @param name a tensor name
+   * @return its values
+   */
   public long[] longs(String name) {
     return Dtypes.toLongs(info(name).dtype(), buffer(name), name);
   }
 
-  /** The raw bytes of the tensor (for U8 data such as images). Copies to the heap. */
+  /**
+   * The raw bytes of the tensor (for U8 data such as images). Copies to the heap.
+   *
+   * @param name a tensor name
+   * @return its bytes
+   */
   public byte[] bytes(String name) {
     ByteBuffer b = buffer(name);
     byte[] out = new byte[b.remaining()];

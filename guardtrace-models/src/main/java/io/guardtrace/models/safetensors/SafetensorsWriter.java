@@ -39,6 +39,9 @@ public final class SafetensorsWriter {
     /**
      * Fills {@code out} (little-endian, {@code out.remaining()} bytes, a multiple of the element size) with
      * the elements starting at element {@code offset}.
+     *
+     * @param out the buffer to fill
+     * @param offset the index of its first element in the tensor
      */
     void fill(ByteBuffer out, long offset);
   }
@@ -47,7 +50,12 @@ public final class SafetensorsWriter {
 
   private SafetensorsWriter() {}
 
-  /** Writes {@code tensors} to {@code file}. */
+  /**
+   * Writes {@code tensors} to {@code file}.
+   *
+   * @param file the file to write
+   * @param tensors the tensors, in order
+   */
   public static void write(Path file, List<Spec> tensors) {
     ObjectNode header = Json.MAPPER.createObjectNode();
     header.putObject("__metadata__").put("format", "pt");

@@ -50,6 +50,8 @@ public final class ByteLevelTokenizer {
    * Builds the tokenizer; special tokens get ids from {@code firstSpecialId} on (or right after the vocabulary
    * when it is negative), the vocabulary being padded up to it with placeholders.
    *
+   * @param firstSpecialId the id of the first special token, or negative for right after the vocabulary
+   * @return the tokenizer
    * @throws IllegalArgumentException when {@code firstSpecialId} is inside the generated vocabulary
    */
   public static ByteLevelTokenizer build(int firstSpecialId) {
@@ -90,17 +92,30 @@ public final class ByteLevelTokenizer {
     return new ByteLevelTokenizer(vocab, merges, specials);
   }
 
-  /** The id of special token {@code content}. */
+  /**
+   * The id of special token {@code content}.
+   *
+   * @param content a special token's text, for example {@code <|im_end|>}
+   * @return its id
+   */
   public int special(String content) {
     return specials.get(content);
   }
 
-  /** One past the largest id. */
+  /**
+   * One past the largest id.
+   *
+   * @return one past the largest id
+   */
   public int size() {
     return specials.values().stream().mapToInt(Integer::intValue).max().orElse(vocab.size()) + 1;
   }
 
-  /** The {@code tokenizer.json} document. */
+  /**
+   * The {@code tokenizer.json} document.
+   *
+   * @return the {@code tokenizer.json} document
+   */
   public String json() {
     ObjectNode root = Json.MAPPER.createObjectNode();
     root.put("version", "1.0");

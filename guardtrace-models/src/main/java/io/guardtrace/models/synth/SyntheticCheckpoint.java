@@ -44,7 +44,12 @@ public final class SyntheticCheckpoint {
 
   private SyntheticCheckpoint() {}
 
-  /** The preset named {@code tiny} or {@code 3b}. */
+  /**
+   * The preset named {@code tiny} or {@code 3b}.
+   *
+   * @param name {@code tiny} or {@code 3b}
+   * @return the preset's shape
+   */
   public static Shape preset(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case "3b" -> QWEN25_VL_3B;
@@ -53,7 +58,14 @@ public final class SyntheticCheckpoint {
     };
   }
 
-  /** Writes the checkpoint into {@code dir} (created if needed). */
+  /**
+   * Writes the checkpoint into {@code dir} (created if needed).
+   *
+   * @param dir the directory to write
+   * @param s the model's shape
+   * @param seed the random seed of the weights
+   * @param maxShardBytes the largest weights file; bigger checkpoints are sharded
+   */
   public static void write(Path dir, Shape s, long seed, long maxShardBytes) {
     try {
       Files.createDirectories(dir);

@@ -44,7 +44,13 @@ public final class ChatPrompt {
     this.segments = List.copyOf(segments);
   }
 
-  /** Renders {@code [system, user(parts)]} plus the generation prompt. */
+  /**
+   * Renders {@code [system, user(parts)]} plus the generation prompt.
+   *
+   * @param system the system message
+   * @param userParts the user turn's parts in order
+   * @return the prompt
+   */
   public static ChatPrompt render(String system, List<Part> userParts) {
     List<Segment> s = new ArrayList<>();
     s.add(new Control(QwenTokenizer.IM_START));
@@ -73,12 +79,20 @@ public final class ChatPrompt {
     return new ChatPrompt(s);
   }
 
-  /** The segments in order. */
+  /**
+   * The segments in order.
+   *
+   * @return the segments in order
+   */
   public List<Segment> segments() {
     return segments;
   }
 
-  /** The prompt string as the reference's {@code apply_chat_template} returns it (one pad per image). */
+  /**
+   * The prompt string as the reference's {@code apply_chat_template} returns it (one pad per image).
+   *
+   * @return the prompt text
+   */
   public String text() {
     StringBuilder b = new StringBuilder();
     for (Segment s : segments) {
@@ -97,12 +111,20 @@ public final class ChatPrompt {
    * The ids of the fixed prefix every request with this system prompt shares: the system turn and the
    * {@code <|im_start|>} that opens the user turn. It ends on a control token, so its ids are the same
    * whatever the user turn holds.
+   *
+   * @param tokenizer the model's tokenizer
+   * @return the prefix's ids
    */
   public long[] encodeSystemPrefix(QwenTokenizer tokenizer) {
     return new ChatPrompt(segments.subList(0, 5)).encode(tokenizer);
   }
 
-  /** The input ids: text encoded piece by piece, control tokens by id, image pads expanded. */
+  /**
+   * The input ids: text encoded piece by piece, control tokens by id, image pads expanded.
+   *
+   * @param tokenizer the model's tokenizer
+   * @return the ids
+   */
   public long[] encode(QwenTokenizer tokenizer) {
     List<long[]> pieces = new ArrayList<>();
     int imagePad = tokenizer.addedTokenId(QwenTokenizer.IMAGE_PAD);

@@ -60,6 +60,10 @@ public final class DecodeBatcher implements AutoCloseable {
    * A batcher for up to {@code maxBatch} sequences per step (at most 8 when the Java decode kernels run them:
    * past that a shared step is compute-bound), or null when {@code maxBatch < 2} or when batched steps are not
    * bit-identical to single steps on this machine ({@link DecodeBatchProbe}).
+   *
+   * @param decoder the text decoder
+   * @param maxBatch the most sequences per step
+   * @return the batcher, or null
    */
   public static @Nullable DecodeBatcher create(TextDecoder decoder, int maxBatch) {
     if (decoder.vectorDecoder() != null) {
@@ -73,17 +77,29 @@ public final class DecodeBatcher implements AutoCloseable {
     return new DecodeBatcher(decoder, maxBatch);
   }
 
-  /** The most sequences one step takes. */
+  /**
+   * The most sequences one step takes.
+   *
+   * @return the most sequences one step takes
+   */
   public int maxBatch() {
     return maxBatch;
   }
 
-  /** Steps run so far for two or more sequences at once. */
+  /**
+   * Steps run so far for two or more sequences at once.
+   *
+   * @return steps run so far for two or more sequences at once
+   */
   public long sharedSteps() {
     return sharedSteps.get();
   }
 
-  /** Sequences advanced by those shared steps (divided by {@link #sharedSteps}: the mean batch size). */
+  /**
+   * Sequences advanced by those shared steps (divided by {@link #sharedSteps}: the mean batch size).
+   *
+   * @return sequences advanced by those shared steps (divided by {@link #sharedSteps}: the mean batch size)
+   */
   public long sequencesInSharedSteps() {
     return sequencesInSharedSteps.get();
   }
@@ -103,6 +119,13 @@ public final class DecodeBatcher implements AutoCloseable {
    * sin}, {@code (headDim)}), writes its key and value into {@code cache} and returns the next token's float32
    * logits {@code (vocab)}, attached to {@code target}. Blocks until the step has run; {@code cos}, {@code sin}
    * and {@code cache} must not be touched meanwhile.
+   *
+   * @param target the manager that owns the returned logits
+   * @param token the token to feed
+   * @param cos the rotary cosines of its position
+   * @param sin the rotary sines of its position
+   * @param cache the sequence's cache
+   * @return the logits of the next token
    */
   public NDArray step(NDManager target, long token, float[] cos, float[] sin, KvCache cache) {
     if (closed) {

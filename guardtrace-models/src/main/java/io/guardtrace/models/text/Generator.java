@@ -22,7 +22,11 @@ public final class Generator {
   private final MRope rope;
   private final @Nullable DecodeBatcher batcher;
 
-  /** A generator over {@code decoder} that runs every step itself. */
+  /**
+   * A generator over {@code decoder} that runs every step itself.
+   *
+   * @param decoder the text decoder
+   */
   public Generator(TextDecoder decoder) {
     this(decoder, null);
   }
@@ -30,6 +34,9 @@ public final class Generator {
   /**
    * A generator over {@code decoder} whose single-token steps go through {@code batcher} (when non-null), to
    * be run together with those of other concurrent generations.
+   *
+   * @param decoder the text decoder
+   * @param batcher the step batcher, or null
    */
   public Generator(TextDecoder decoder, @Nullable DecodeBatcher batcher) {
     this.decoder = decoder;
@@ -43,6 +50,10 @@ public final class Generator {
     /**
      * Called after each step. {@code rawLogits} is valid only during the call.
      *
+     * @param step the step's index, from 0
+     * @param tokenId the token chosen
+     * @param rawLogits the step's logits before the penalty
+     * @param lookAhead probes tokens after this one
      * @return false to stop generating
      */
     boolean onStep(int step, int tokenId, NDArray rawLogits, LookAhead lookAhead);
@@ -54,12 +65,24 @@ public final class Generator {
    */
   @FunctionalInterface
   public interface LookAhead {
+    /**
+     * Feeds {@code tokens} in turn after the sequence so far and reads a probability after each.
+     *
+     * @param tokens the hypothetical tokens, in order
+     * @param probes the token whose probability is read after each of {@code tokens}
+     * @return the softmax probability of {@code probes[i]} after {@code tokens[i]}
+     */
     float[] probe(int[] tokens, int[] probes);
   }
 
   /** Polled between steps. */
   @FunctionalInterface
   public interface Cancelled {
+    /**
+     * Whether generation must stop now.
+     *
+     * @return true to stop
+     */
     boolean get();
   }
 
@@ -72,6 +95,10 @@ public final class Generator {
    * @param positions the prompt's rotary positions
    * @param eos stop ids (ignored when {@code ignoreEos})
    * @param penalty repetition penalty, 1.0 for none
+   * @param maxNewTokens the most tokens to generate
+   * @param ignoreEos whether to generate exactly {@code maxNewTokens}
+   * @param listener hears each step
+   * @param cancelled polled before each step
    * @return the generated ids, the stop token included if one was produced
    */
   public List<Integer> generate(NDManager manager, NDArray inputsEmbeds, long[] promptIds, RopeIndex positions,
@@ -86,6 +113,19 @@ public final class Generator {
    * Cancelled)}, starting from {@code prefix}: a cache holding the keys and values of the prompt's first
    * {@code prefix.length()} tokens (a shared system prompt), so only the rest of the prompt is prefilled.
    * The prefix must be text at positions {@code 0..n-1} (no images), as a system prompt is.
+   *
+   * @param manager the request's manager
+   * @param inputsEmbeds the prompt's embeddings
+   * @param promptIds the prompt's ids
+   * @param positions the prompt's rotary positions
+   * @param prefix a cache of the prompt's first tokens, or null
+   * @param maxNewTokens the most tokens to generate
+   * @param eos the end-of-sequence ids
+   * @param ignoreEos whether to generate exactly {@code maxNewTokens}
+   * @param penalty the repetition penalty (1: none)
+   * @param listener hears each step
+   * @param cancelled polled before each step
+   * @return the generated ids
    */
   public List<Integer> generate(NDManager manager, NDArray inputsEmbeds, long[] promptIds, RopeIndex positions,
       @Nullable KvCache prefix, int maxNewTokens, Set<Integer> eos, boolean ignoreEos, double penalty,
@@ -115,6 +155,19 @@ public final class Generator {
    * {@code cache.length()} tokens: prefills {@code tailEmbeds} (the rest of the prompt) and generates. On return
    * the cache also holds the generated tokens; the caller truncates it back to what it wants to keep. The
    * cache must have room for the tail, {@code maxNewTokens} and two look-ahead tokens.
+   *
+   * @param manager the request's manager
+   * @param cache the caller's cache, holding the prompt's first {@code cache.length()} tokens
+   * @param tailEmbeds the embeddings of the prompt's remaining tokens
+   * @param promptIds the whole prompt's ids
+   * @param positions the prompt's rotary positions
+   * @param maxNewTokens the most tokens to generate
+   * @param eos the end-of-sequence ids
+   * @param ignoreEos whether to generate exactly {@code maxNewTokens}
+   * @param penalty the repetition penalty (1: none)
+   * @param listener hears each step
+   * @param cancelled polled before each step
+   * @return the generated ids
    */
   public List<Integer> continueFrom(NDManager manager, KvCache cache, NDArray tailEmbeds, long[] promptIds,
       RopeIndex positions, int maxNewTokens, Set<Integer> eos, boolean ignoreEos, double penalty,
@@ -268,6 +321,10 @@ public final class Generator {
   /**
    * Prefills {@code embeds} ({@code (n, hidden)}, text at positions 0..n-1) into a new cache of exactly
    * {@code n} positions on {@code manager}, for reuse as a prefix by later requests.
+   *
+   * @param manager where the cache is allocated
+   * @param embeds the prompt's embeddings
+   * @return the cache
    */
   public KvCache prefill(NDManager manager, NDArray embeds) {
     var c = decoder.config();

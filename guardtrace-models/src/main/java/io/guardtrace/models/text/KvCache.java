@@ -30,15 +30,38 @@ public final class KvCache implements AutoCloseable {
   /** Creates zero tensors of a shape in the compute dtype. */
   @FunctionalInterface
   public interface Allocator {
+    /**
+     * A zero tensor on the cache's device and dtype.
+     *
+     * @param shape its shape
+     * @return the tensor
+     */
     NDArray zeros(Shape shape);
   }
 
-  /** Allocates a float32 (or {@code dtype}) cache for {@code layers} layers on {@code manager}'s device. */
+  /**
+   * Allocates a float32 (or {@code dtype}) cache for {@code layers} layers on {@code manager}'s device.
+   *
+   * @param manager the manager that owns the cache
+   * @param layers decoder layers
+   * @param kvHeads key/value heads
+   * @param capacity positions allocated at first
+   * @param headDim values per head
+   * @param dtype the element type
+   */
   public KvCache(NDManager manager, int layers, int kvHeads, int capacity, int headDim, DataType dtype) {
     this(shape -> manager.zeros(shape, dtype), layers, kvHeads, capacity, headDim);
   }
 
-  /** Allocates a cache with {@code allocator} (which decides device and dtype). */
+  /**
+   * Allocates a cache with {@code allocator} (which decides device and dtype).
+   *
+   * @param allocator allocates the cache's tensors
+   * @param layers decoder layers
+   * @param kvHeads key/value heads
+   * @param capacity positions allocated at first
+   * @param headDim values per head
+   */
   public KvCache(Allocator allocator, int layers, int kvHeads, int capacity, int headDim) {
     this.capacity = capacity;
     this.allocator = allocator;
@@ -61,12 +84,20 @@ public final class KvCache implements AutoCloseable {
     return all;
   }
 
-  /** Tokens cached so far. */
+  /**
+   * Tokens cached so far.
+   *
+   * @return tokens cached so far
+   */
   public int length() {
     return length;
   }
 
-  /** Maximum tokens. */
+  /**
+   * Maximum tokens.
+   *
+   * @return the capacity in tokens
+   */
   public int capacity() {
     return capacity;
   }
@@ -146,6 +177,8 @@ public final class KvCache implements AutoCloseable {
   /**
    * Copies the first {@code prefix.length()} positions of every layer from {@code prefix} (a cache of a shared
    * prompt prefix) and continues after them. Only valid on an empty cache of the same shape.
+   *
+   * @param prefix a cache of a shared prompt prefix
    */
   public void loadPrefix(KvCache prefix) {
     if (length != 0 || prefix.keys.length != keys.length || prefix.length > capacity) {
@@ -165,6 +198,8 @@ public final class KvCache implements AutoCloseable {
   /**
    * Grows the cache to hold at least {@code needed} positions, keeping its content (a copy into a larger
    * allocation, amortised by doubling).
+   *
+   * @param needed the positions to hold
    */
   public void ensureCapacity(int needed) {
     if (needed <= capacity) {
@@ -192,7 +227,11 @@ public final class KvCache implements AutoCloseable {
     return bigger;
   }
 
-  /** Forgets everything after {@code newLength} (the data stays and is overwritten later). */
+  /**
+   * Forgets everything after {@code newLength} (the data stays and is overwritten later).
+   *
+   * @param newLength the positions to keep
+   */
   public void truncate(int newLength) {
     if (newLength < 0 || newLength > length) {
       throw new IllegalArgumentException("cannot truncate cache of length " + length + " to " + newLength);

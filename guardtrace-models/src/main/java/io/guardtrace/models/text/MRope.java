@@ -13,7 +13,13 @@ public final class MRope {
   /** For each of the headDim dims, which position component (0 t, 1 h, 2 w) it reads. */
   private final int[] componentOfDim;
 
-  /** Tables for {@code headDim} and {@code mropeSection} (which sums to headDim / 2). */
+  /**
+   * Tables for {@code headDim} and {@code mropeSection} (which sums to headDim / 2).
+   *
+   * @param headDim the rotary dimension
+   * @param theta the rotary base
+   * @param mropeSection the rotary pairs given to the temporal, height and width positions
+   */
   public MRope(int headDim, double theta, int[] mropeSection) {
     this.headDim = headDim;
     int half = headDim / 2;
@@ -37,6 +43,12 @@ public final class MRope {
 
   /**
    * Fills {@code cos} and {@code sin} ({@code [L * headDim]}, row-major) for positions {@code [3][from..from+L)}.
+   *
+   * @param positions the temporal, height and width position of every token
+   * @param from the first token to fill
+   * @param length the number of tokens
+   * @param cos receives the cosines
+   * @param sin receives the sines
    */
   public void tables(long[][] positions, int from, int length, float[] cos, float[] sin) {
     int half = headDim / 2;
@@ -50,7 +62,13 @@ public final class MRope {
     }
   }
 
-  /** Fills tables for {@code length} decode positions all equal in their three components. */
+  /**
+   * Fills tables for {@code length} decode positions all equal in their three components.
+   *
+   * @param position the position
+   * @param cos receives the cosines
+   * @param sin receives the sines
+   */
   public void tables(long position, float[] cos, float[] sin) {
     int half = headDim / 2;
     for (int d = 0; d < headDim; d++) {
@@ -60,7 +78,11 @@ public final class MRope {
     }
   }
 
-  /** The rotary dimension (the head dim). */
+  /**
+   * The rotary dimension (the head dim).
+   *
+   * @return the rotary dimension (the head dim)
+   */
   public int headDim() {
     return headDim;
   }

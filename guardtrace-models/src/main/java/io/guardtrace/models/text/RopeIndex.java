@@ -20,6 +20,9 @@ public record RopeIndex(long[][] positions, long ropeDelta) {
    *
    * @param imageTokenId the id of {@code <|image_pad|>}
    * @param mergeSize the vision tower's spatial merge size
+   * @param ids the prompt's ids
+   * @param imageGrids each image's patch grid, in order
+   * @return the positions
    */
   public static RopeIndex compute(long[] ids, int imageTokenId, List<int[]> imageGrids, int mergeSize) {
     int n = ids.length;
@@ -62,6 +65,13 @@ public record RopeIndex(long[][] positions, long ropeDelta) {
    * Positions of a left- or right-padded row as {@code get_rope_index} returns them for a batch: the
    * unpadded tokens ({@code attentionMask == 1}) get the positions of {@link #compute}, padded positions get
    * 1, and {@code ropeDelta = max + 1 - paddedLength}.
+   *
+   * @param ids the row's ids, padding included
+   * @param attentionMask 1 for a token, 0 for padding
+   * @param imageTokenId the id of {@code <|image_pad|>}
+   * @param imageGrids each image's patch grid, in order
+   * @param mergeSize patches merged per side into one token
+   * @return the positions
    */
   public static RopeIndex computePadded(long[] ids, long[] attentionMask, int imageTokenId, List<int[]> imageGrids,
       int mergeSize) {
@@ -92,7 +102,11 @@ public record RopeIndex(long[][] positions, long ropeDelta) {
     return new RopeIndex(pos, kept == 0 ? 0 : max + 1 - n);
   }
 
-  /** The sequence length. */
+  /**
+   * The sequence length.
+   *
+   * @return the sequence length
+   */
   public int length() {
     return positions[0].length;
   }

@@ -40,7 +40,13 @@ public final class TextDecoder implements AutoCloseable {
   private final TorchOps ops;
   private final @Nullable VectorDecoder vector;
 
-  /** Loads the decoder's weights from {@code store} with {@code loader} (which decides device and dtype). */
+  /**
+   * Loads the decoder's weights from {@code store} with {@code loader} (which decides device and dtype).
+   *
+   * @param cfg the text model's configuration
+   * @param store the checkpoint
+   * @param loader places weights on a device in a precision
+   */
   public TextDecoder(TextConfig cfg, WeightStore store, TensorLoader loader) {
     this.cfg = cfg;
     this.loader = loader;
@@ -89,15 +95,16 @@ public final class TextDecoder implements AutoCloseable {
         gateUp = loader.forDecoderLinear(gateUp);
         down = loader.forDecoderLinear(down);
       }
-      // the order is make_ops.py's decoder_layer contract; the four matrices may be packed for oneDNN
-      layers[i] = new TorchOps.TensorList(
+      // the order is make_ops.py's decoder_layer contract; the four matrices may be packed for oneDNN.
+      // The loader owns the list too, so a load failing at a later layer frees this one with the loader.
+      layers[i] = loader.own(new TorchOps.TensorList(
           inNorm, // (hidden)
           qkvW, // ((heads + 2 * kvHeads) * headDim, hidden)
           qkvB, // ((heads + 2 * kvHeads) * headDim)
           o, // (hidden, heads * headDim)
           postNorm, // (hidden)
           gateUp, // (2 * intermediate, hidden)
-          down); // (hidden, intermediate)
+          down)); // (hidden, intermediate)
     }
     vector = vectorLayers == null ? null : new VectorDecoder(cfg, matrix(embed), matrix(lmHead),
         values(finalNorm), vectorLayers, Math.max(1, JniUtils.getNumThreads()));
@@ -141,7 +148,11 @@ public final class TextDecoder implements AutoCloseable {
     return VectorKernels.describe();
   }
 
-  /** The configuration. */
+  /**
+   * The configuration.
+   *
+   * @return the configuration
+   */
   public TextConfig config() {
     return cfg;
   }
@@ -149,6 +160,8 @@ public final class TextDecoder implements AutoCloseable {
   /**
    * Bytes of weights one decode step reads: every layer's matrices, biases and norms, the final norm and the
    * output head. Divided by the machine's memory bandwidth this is the floor of a decode step's time.
+   *
+   * @return the bytes per decode step
    */
   public long weightBytesPerToken() {
     long h = cfg.hiddenSize();
@@ -177,17 +190,31 @@ public final class TextDecoder implements AutoCloseable {
     }
   }
 
-  /** The data type activations are computed in. */
+  /**
+   * The data type activations are computed in.
+   *
+   * @return the data type activations are computed in
+   */
   public DataType computeType() {
     return loader.computeType();
   }
 
-  /** The loader (precision-specific operations). */
+  /**
+   * The loader (precision-specific operations).
+   *
+   * @return the loader (precision-specific operations)
+   */
   public TensorLoader loader() {
     return loader;
   }
 
-  /** A KV cache for this model on {@code manager}, in the compute dtype. */
+  /**
+   * A KV cache for this model on {@code manager}, in the compute dtype.
+   *
+   * @param manager the manager that owns the cache
+   * @param capacity positions allocated at first
+   * @return the cache
+   */
   public KvCache newCache(NDManager manager, int capacity) {
     return new KvCache(shape -> loader.zeros(manager, shape), cfg.numLayers(), cfg.numKvHeads(), capacity,
         cfg.headDim());
@@ -196,6 +223,8 @@ public final class TextDecoder implements AutoCloseable {
   /**
    * Embeds token ids ({@code embed_tokens}).
    *
+   * @param manager the manager the embeddings are attached to
+   * @param ids token ids
    * @return {@code (L, hidden)} in the compute dtype, attached to {@code manager}
    */
   public NDArray embed(NDManager manager, long[] ids) {
@@ -213,6 +242,9 @@ public final class TextDecoder implements AutoCloseable {
    * @param cos rotary cosines {@code (L, headDim)} in the compute dtype
    * @param sin rotary sines {@code (L, headDim)} in the compute dtype
    * @param layerOutputs when non-null, receives each layer's output (for parity tests), length numLayers
+   * @param x the input embeddings
+   * @param cache the sequence's cache, written at positions {@code [cache.length(), +L)}
+   * @return the final hidden states {@code (L, hidden)}
    */
   public NDArray forward(NDArray x, NDArray cos, NDArray sin, KvCache cache, NDArray[] layerOutputs) {
     int length = Math.toIntExact(x.getShape().get(0));
@@ -252,6 +284,10 @@ public final class TextDecoder implements AutoCloseable {
    * this.
    *
    * @param cos rotary cosines {@code (n, headDim)} in the compute dtype, row i at sequence i's position
+   * @param x one new token's embedding per sequence, {@code (n, hidden)}
+   * @param sin rotary sines, one row per sequence
+   * @param caches each sequence's cache
+   * @return the final hidden states {@code (n, hidden)}
    */
   public NDArray forwardBatch(NDArray x, NDArray cos, NDArray sin, KvCache[] caches) {
     int n = Math.toIntExact(x.getShape().get(0));
@@ -288,7 +324,12 @@ public final class TextDecoder implements AutoCloseable {
     return out;
   }
 
-  /** Logits {@code (L, vocab)} in float32 for final hidden states {@code (L, hidden)}. */
+  /**
+   * Logits {@code (L, vocab)} in float32 for final hidden states {@code (L, hidden)}.
+   *
+   * @param hidden final hidden states
+   * @return the logits
+   */
   public NDArray logits(NDArray hidden) {
     NDArray out = Linear.linear(hidden, lmHead).singletonOrThrow();
     return loader.toFloat32(out);

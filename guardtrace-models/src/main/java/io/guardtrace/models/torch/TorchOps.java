@@ -35,7 +35,12 @@ public final class TorchOps {
     this.module = module;
   }
 
-  /** The helpers on {@code device}, loaded on first use and kept for the life of the JVM. */
+  /**
+   * The helpers on {@code device}, loaded on first use and kept for the life of the JVM.
+   *
+   * @param device a device
+   * @return the helpers
+   */
   public static TorchOps on(Device device) {
     return BY_DEVICE.computeIfAbsent(device, TorchOps::load);
   }
@@ -89,47 +94,105 @@ public final class TorchOps {
     }
   }
 
-  /** {@code x} in bfloat16 (round to nearest even). */
+  /**
+   * {@code x} in bfloat16 (round to nearest even).
+   *
+   * @param x a float32 tensor
+   * @return it in bfloat16
+   */
   public NDArray toBf16(NDArray x) {
     return call("to_bf16", x);
   }
 
-  /** {@code x} in float32. */
+  /**
+   * {@code x} in float32.
+   *
+   * @param x a bfloat16 tensor
+   * @return it in float32
+   */
   public NDArray toF32(NDArray x) {
     return call("to_f32", x);
   }
 
-  /** bfloat16 zeros of {@code shape} on the device of {@code like}, attached to its manager. */
+  /**
+   * bfloat16 zeros of {@code shape} on the device of {@code like}, attached to its manager.
+   *
+   * @param shape the shape
+   * @param like a tensor on the device and manager to use
+   * @return the zeros
+   */
   public NDArray zerosBf16(long[] shape, NDArray like) {
     return call("zeros_bf16", like, shape);
   }
 
-  /** Qwen2RMSNorm: normalised in float32, {@code weight * result.to(x.dtype)}. */
+  /**
+   * Qwen2RMSNorm: normalised in float32, {@code weight * result.to(x.dtype)}.
+   *
+   * @param x the input
+   * @param weight the norm weight
+   * @param eps added to the mean square
+   * @return the normalised input
+   */
   public NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
     return call("rms_norm", x, weight, eps);
   }
 
-  /** {@code x * cos + rotate_half(x) * sin} computed in float32 and cast back (the vision tower's rotary). */
+  /**
+   * {@code x * cos + rotate_half(x) * sin} computed in float32 and cast back (the vision tower's rotary).
+   *
+   * @param x the input
+   * @param cos rotary cosines
+   * @param sin rotary sines
+   * @return the rotated input
+   */
   public NDArray rotateF32(NDArray x, NDArray cos, NDArray sin) {
     return call("rotate_f32", x, cos, sin);
   }
 
-  /** Eager attention: {@code softmax_f32(q k^T * scale) v}, cast back to q's dtype. */
+  /**
+   * Eager attention: {@code softmax_f32(q k^T * scale) v}, cast back to q's dtype.
+   *
+   * @param q queries
+   * @param k keys
+   * @param v values
+   * @param scale multiplies the scores
+   * @return the attention output
+   */
   public NDArray attention(NDArray q, NDArray k, NDArray v, double scale) {
     return call("attention", q, k, v, scale);
   }
 
-  /** {@link #attention} with an additive mask. */
+  /**
+   * {@link #attention} with an additive mask.
+   *
+   * @param q queries
+   * @param k keys
+   * @param v values
+   * @param mask added to the scores
+   * @param scale multiplies the scores
+   * @return the attention output
+   */
   public NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double scale) {
     return call("attention_masked", q, k, v, mask, scale);
   }
 
-  /** {@code silu(gate) * up}. */
+  /**
+   * {@code silu(gate) * up}.
+   *
+   * @param gate the gate projection
+   * @param up the up projection
+   * @return the product
+   */
   public NDArray siluMul(NDArray gate, NDArray up) {
     return call("silu_mul", gate, up);
   }
 
-  /** Exact (erf) GELU. */
+  /**
+   * Exact (erf) GELU.
+   *
+   * @param x the input
+   * @return GELU of the input
+   */
   public NDArray gelu(NDArray x) {
     return call("gelu", x);
   }
@@ -137,6 +200,9 @@ public final class TorchOps {
   /**
    * A linear weight {@code (out, in)} in oneDNN's blocked layout (CPU only): an opaque tensor that
    * {@link #decoderLayer} multiplies with at close to memory speed in bfloat16. {@code weight} stays valid.
+   *
+   * @param weight a linear weight, closed by this call
+   * @return the packed weight
    */
   public NDArray packLinear(NDArray weight) {
     return call("pack_linear", weight);
@@ -149,6 +215,11 @@ public final class TorchOps {
   public static final class TensorList implements AutoCloseable {
     private final IValue value;
 
+    /**
+     * A list of {@code tensors}, in order.
+     *
+     * @param tensors the tensors
+     */
     public TensorList(NDArray... tensors) {
       PtNDArray[] pt = new PtNDArray[tensors.length];
       for (int i = 0; i < tensors.length; i++) {
@@ -168,8 +239,18 @@ public final class TorchOps {
    * fused projections, rotary, the in-place KV-cache write at {@code [start, start + L)}, grouped attention
    * and the SwiGLU MLP. Replaces ~25 separate DJL calls per layer and token.
    *
-   * @param mask additive mask {@code (groups * L, start + L)}, or null when every cached key is visible
-   *     (one new token)
+   * @param mask additive mask {@code (groups * L, start + L)}, or null when every cached key is visible (one new
+   *     token)
+   * @param x the input hidden states
+   * @param weights the layer's weights, in make_ops.py's order
+   * @param keyCache the layer's key cache, written in place
+   * @param valueCache the layer's value cache, written in place
+   * @param start the cache position of the first input token
+   * @param cos rotary cosines
+   * @param sin rotary sines
+   * @param eps the norms' epsilon
+   * @param heads query heads
+   * @return the layer's output
    */
   public NDArray decoderLayer(NDArray x, TensorList weights, NDArray keyCache, NDArray valueCache, int start,
       NDArray cos, NDArray sin, @Nullable NDArray mask, double eps, int heads) {
@@ -189,6 +270,14 @@ public final class TorchOps {
    *
    * @param x {@code (n, hidden)}
    * @param cos rotary cosines {@code (n, headDim)}, row i at sequence i's position
+   * @param weights the layer's weights, in make_ops.py's order
+   * @param keyCaches each sequence's key cache, written in place
+   * @param valueCaches each sequence's value cache, written in place
+   * @param starts each sequence's cache position
+   * @param sin rotary sines, one row per sequence
+   * @param eps the norms' epsilon
+   * @param heads query heads
+   * @return the layer's output, one row per sequence
    */
   public NDArray decoderLayerBatch(NDArray x, TensorList weights, NDArray[] keyCaches, NDArray[] valueCaches,
       long[] starts, NDArray cos, NDArray sin, double eps, int heads) {

@@ -47,6 +47,9 @@ public final class VisionTower {
    * Loads the tower's weights.
    *
    * @param weights full tensor name for a name relative to the vision root (prefix resolved by the caller)
+   * @param cfg the vision configuration
+   * @param loader places weights on a device in a precision
+   * @param store the checkpoint
    */
   public VisionTower(VisionConfig cfg, TensorLoader loader, Function<String, String> weights,
       io.guardtrace.models.weights.WeightStore store) {
@@ -88,7 +91,11 @@ public final class VisionTower {
     }
   }
 
-  /** The configuration. */
+  /**
+   * The configuration.
+   *
+   * @return the configuration
+   */
   public VisionConfig config() {
     return cfg;
   }
@@ -99,6 +106,8 @@ public final class VisionTower {
    *
    * @param pixelValues {@code (patches, patchRowLength)} float32, the images' rows concatenated
    * @param grids per image {@code {t, h, w}} in patches
+   * @param manager the manager the embeddings are attached to
+   * @return the embeddings
    */
   public NDArray forward(NDManager manager, NDArray pixelValues, List<int[]> grids) {
     return forward(manager, pixelValues, grids, null);

@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 import java.nio.ShortBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,6 +41,7 @@ public final class TensorLoader implements AutoCloseable {
   private final NDManager manager;
   private final Precision precision;
   private final @Nullable TorchOps ops;
+  private final List<AutoCloseable> owned = new ArrayList<>();
   private @Nullable ByteBuffer staging;
 
   /** Compute precisions. */
@@ -49,7 +52,12 @@ public final class TensorLoader implements AutoCloseable {
     BFLOAT16
   }
 
-  /** A loader placing weights on {@code device} in {@code precision}. */
+  /**
+   * A loader placing weights on {@code device} in {@code precision}.
+   *
+   * @param device where weights are placed
+   * @param precision the compute precision
+   */
   public TensorLoader(Device device, Precision precision) {
     this.manager = NDManager.newBaseManager(device, "PyTorch");
     this.manager.setName("guardtrace-weights");
@@ -57,27 +65,50 @@ public final class TensorLoader implements AutoCloseable {
     this.ops = precision == Precision.BFLOAT16 ? TorchOps.on(device) : null;
   }
 
-  /** The device weights live on. */
+  /**
+   * The device weights live on.
+   *
+   * @return the device weights live on
+   */
   public Device device() {
     return manager.getDevice();
   }
 
-  /** The manager owning the weights (requests should use their own managers). */
+  /**
+   * The manager owning the weights (requests should use their own managers).
+   *
+   * @return the manager
+   */
   public NDManager manager() {
     return manager;
   }
 
-  /** The compute precision. */
+  /**
+   * The compute precision.
+   *
+   * @return the compute precision
+   */
   public Precision precision() {
     return precision;
   }
 
-  /** The activations' data type (DJL reports bfloat16 tensors as UNKNOWN). */
+  /**
+   * The activations' data type (DJL reports bfloat16 tensors as UNKNOWN).
+   *
+   * @return the data type
+   */
   public DataType computeType() {
     return precision == Precision.BFLOAT16 ? DataType.UNKNOWN : DataType.FLOAT32;
   }
 
-  /** Loads {@code name}, checking it has {@code shape}, in the compute precision. */
+  /**
+   * Loads {@code name}, checking it has {@code shape}, in the compute precision.
+   *
+   * @param store the checkpoint
+   * @param name the tensor's full name
+   * @param shape its expected shape
+   * @return the tensor
+   */
   public NDArray load(WeightStore store, String name, long... shape) {
     TensorInfo info = store.requireShape(name, shape);
     if (!info.dtype().isFloating()) {
@@ -103,12 +134,26 @@ public final class TensorLoader implements AutoCloseable {
     return owned;
   }
 
-  /** Loads a norm weight (in the compute precision, as the reference keeps it). */
+  /**
+   * Loads a norm weight (in the compute precision, as the reference keeps it).
+   *
+   * @param store the checkpoint
+   * @param name the tensor's full name
+   * @param size its expected length
+   * @return the tensor
+   */
   public NDArray loadNorm(WeightStore store, String name, long size) {
     return load(store, name, size);
   }
 
-  /** Loads several tensors and concatenates them along axis 0 (fused projections). */
+  /**
+   * Loads several tensors and concatenates them along axis 0 (fused projections).
+   *
+   * @param store the checkpoint
+   * @param names the tensors' full names
+   * @param shapes their expected shapes
+   * @return the concatenation
+   */
   public NDArray loadConcat(WeightStore store, String[] names, long[][] shapes) {
     NDList parts = new NDList();
     try {
@@ -172,6 +217,9 @@ public final class TensorLoader implements AutoCloseable {
    * elsewhere {@code weight} itself. Only for weights passed to {@link TorchOps#decoderLayer}, the one consumer
    * that understands the packed layout. {@code -Dguardtrace.packedWeights=false} turns it off (for A/B runs;
    * figures in docs/performance.md).
+   *
+   * @param weight a linear weight
+   * @return the prepared weight
    */
   public NDArray forDecoderLinear(NDArray weight) {
     if (ops == null || !Device.Type.CPU.equals(manager.getDevice().getDeviceType())
@@ -184,9 +232,27 @@ public final class TensorLoader implements AutoCloseable {
     return packed;
   }
 
-  /** The TorchScript helpers on this loader's device (also in float32: the fused decoder layer). */
+  /**
+   * The TorchScript helpers on this loader's device (also in float32: the fused decoder layer).
+   *
+   * @return the helpers
+   */
   public TorchOps torch() {
     return ops != null ? ops : TorchOps.on(manager.getDevice());
+  }
+
+  /**
+   * Makes {@code resource}, a native object built from this loader's weights that holds references of its own
+   * to them (such as a {@link TorchOps.TensorList}), part of what {@link #close()} frees. So a model whose
+   * loading fails part-way frees everything by closing its loaders; closing such a resource twice is harmless.
+   *
+   * @param <T> the resource's type
+   * @param resource the resource
+   * @return {@code resource}
+   */
+  public synchronized <T extends AutoCloseable> T own(T resource) {
+    owned.add(resource);
+    return resource;
   }
 
   /** Frees the staging buffer once every weight is loaded. */
@@ -194,7 +260,14 @@ public final class TensorLoader implements AutoCloseable {
     staging = null;
   }
 
-  /** Qwen2RMSNorm: {@code weight * (x * rsqrt(mean(x^2) + eps))}, normalised in float32. */
+  /**
+   * Qwen2RMSNorm: {@code weight * (x * rsqrt(mean(x^2) + eps))}, normalised in float32.
+   *
+   * @param x the input
+   * @param weight the norm weight
+   * @param eps added to the mean square
+   * @return the normalised input
+   */
   public NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
     if (ops != null) {
       return ops.rmsNorm(x, weight, eps);
@@ -223,7 +296,14 @@ public final class TensorLoader implements AutoCloseable {
     return out;
   }
 
-  /** The rotary computed in float32 and cast back (the vision tower's). */
+  /**
+   * The rotary computed in float32 and cast back (the vision tower's).
+   *
+   * @param x the input
+   * @param cos rotary cosines
+   * @param sin rotary sines
+   * @return the rotated input
+   */
   public NDArray rotateInFloat32(NDArray x, NDArray cos, NDArray sin) {
     return ops != null ? ops.rotateF32(x, cos, sin) : rotateFloat32(x, cos, sin);
   }
@@ -231,6 +311,13 @@ public final class TensorLoader implements AutoCloseable {
   /**
    * Eager attention {@code softmax_f32(q k^T * scale + mask) v} over the last two dims, cast back to the
    * compute dtype. {@code mask} is additive and broadcast, or null.
+   *
+   * @param q queries
+   * @param k keys
+   * @param v values
+   * @param mask added to the scores, or null
+   * @param scale multiplies the scores
+   * @return the attention output
    */
   public NDArray attention(NDArray q, NDArray k, NDArray v, @Nullable NDArray mask, float scale) {
     if (ops != null) {
@@ -256,7 +343,13 @@ public final class TensorLoader implements AutoCloseable {
     return out;
   }
 
-  /** {@code silu(gate) * up}. */
+  /**
+   * {@code silu(gate) * up}.
+   *
+   * @param gate the gate projection
+   * @param up the up projection
+   * @return the product
+   */
   public NDArray siluMul(NDArray gate, NDArray up) {
     if (ops != null) {
       return ops.siluMul(gate, up);
@@ -264,22 +357,43 @@ public final class TensorLoader implements AutoCloseable {
     return Activation.swish(gate, 1f).muli(up);
   }
 
-  /** Exact (erf) GELU. */
+  /**
+   * Exact (erf) GELU.
+   *
+   * @param x the input
+   * @return GELU of the input
+   */
   public NDArray gelu(NDArray x) {
     return ops != null ? ops.gelu(x) : Activation.gelu(x);
   }
 
-  /** {@code x} as float32 (a new array in bfloat16, {@code x} itself in float32). */
+  /**
+   * {@code x} as float32 (a new array in bfloat16, {@code x} itself in float32).
+   *
+   * @param x a tensor in the compute dtype
+   * @return it as float32
+   */
   public NDArray toFloat32(NDArray x) {
     return ops != null ? ops.toF32(x) : x;
   }
 
-  /** A float32 array in the compute dtype (a new array in bfloat16, {@code x} itself in float32). */
+  /**
+   * A float32 array in the compute dtype (a new array in bfloat16, {@code x} itself in float32).
+   *
+   * @param x a float32 tensor
+   * @return it in the compute dtype
+   */
   public NDArray toCompute(NDArray x) {
     return ops != null ? ops.toBf16(x) : x;
   }
 
-  /** Zeros of {@code shape} in the compute dtype on {@code manager}. */
+  /**
+   * Zeros of {@code shape} in the compute dtype on {@code manager}.
+   *
+   * @param target the manager that owns the result
+   * @param shape the shape
+   * @return the zeros
+   */
   public NDArray zeros(NDManager target, Shape shape) {
     if (ops == null) {
       return target.zeros(shape, DataType.FLOAT32);
@@ -291,8 +405,26 @@ public final class TensorLoader implements AutoCloseable {
     }
   }
 
+  /** Frees every weight this loader created and every resource it {@linkplain #own owns}. Idempotent. */
   @Override
   public void close() {
+    List<AutoCloseable> resources;
+    synchronized (this) {
+      resources = new ArrayList<>(owned);
+      owned.clear();
+      staging = null;
+    }
+    RuntimeException failure = null;
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        failure = failure == null ? new IllegalStateException("cannot free a loaded weight", e) : failure;
+      }
+    }
     manager.close();
+    if (failure != null) {
+      throw failure;
+    }
   }
 }

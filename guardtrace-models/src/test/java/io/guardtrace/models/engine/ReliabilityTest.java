@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Hostile input, concurrency and faults on the real engine with the tiny fixture model. */
@@ -38,8 +39,20 @@ class ReliabilityTest {
   }
 
   @Test
+  void eightThreadsTwelveTracesEach_equalSingleThreaded() throws Exception {
+    assertEightThreadsEqualSingleThreaded(12);
+  }
+
+  /** The long version: 400 concurrent detections. */
+  @Test
+  @Tag("soak")
   void eightThreadsFiftyTracesEach_equalSingleThreaded() throws Exception {
-    List<QtaTrace> traces = traces(50);
+    assertEightThreadsEqualSingleThreaded(50);
+  }
+
+  /** Eight threads each detect all of {@code n} traces, in different orders: every verdict equals the lone one. */
+  static void assertEightThreadsEqualSingleThreaded(int n) throws Exception {
+    List<QtaTrace> traces = traces(n);
     List<List<Integer>> expected = new ArrayList<>();
     try (GuardTrace single = tiny().disableCache().concurrency(1).build()) {
       for (QtaTrace t : traces) {
@@ -68,7 +81,7 @@ class ReliabilityTest {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("8 threads x 50 traces: %.1f s, %.1f verdicts/s%n", seconds, 400 / seconds);
+      System.out.printf("8 threads x %d traces: %.1f s, %.1f verdicts/s%n", n, seconds, 8 * n / seconds);
       callers.shutdown();
     }
   }

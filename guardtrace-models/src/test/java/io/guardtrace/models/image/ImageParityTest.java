@@ -3,6 +3,8 @@ package io.guardtrace.models.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.guardtrace.TraceImage;
+import io.guardtrace.image.ImageDecoder;
+import io.guardtrace.image.RgbImage;
 import io.guardtrace.models.Fixtures;
 import io.guardtrace.models.safetensors.SafetensorsFile;
 import java.nio.file.Path;

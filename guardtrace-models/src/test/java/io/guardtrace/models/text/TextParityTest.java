@@ -122,7 +122,7 @@ class TextParityTest {
   @Test
   void generate_repetitionPenalty_matchesReferenceUpToNearTie() {
     GenerationSettings gs = GenerationSettings.load(Fixtures.tinyModel().resolve("generation_config.json"),
-        Fixtures.tinyModel().resolve("config.json"));
+        Fixtures.tinyModel().resolve("config.json"), config.text().vocabSize());
     assertThat(gs.repetitionPenalty()).isEqualTo(1.05);
     List<Integer> ids = generate(gs.repetitionPenalty());
     int[] expected = toInts(golden.longs("gen_greedy_rep1.05_ids"));
