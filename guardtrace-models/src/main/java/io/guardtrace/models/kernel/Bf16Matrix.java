@@ -59,12 +59,20 @@ public final class Bf16Matrix {
     return new Bf16Matrix(buffer, source, offset + from * rowBytes, count, cols);
   }
 
-  /** Rows. */
+  /**
+   * Rows.
+   *
+   * @return the row count
+   */
   public int rows() {
     return rows;
   }
 
-  /** Columns. */
+  /**
+   * Columns.
+   *
+   * @return the column count
+   */
   public int cols() {
     return cols;
   }

@@ -115,7 +115,11 @@ public final class KernelThreads implements AutoCloseable {
     }
   }
 
-  /** Threads per loop, the caller included. */
+  /**
+   * Threads per loop, the caller included.
+   *
+   * @return the thread count
+   */
   public int size() {
     return workers.length + 1;
   }

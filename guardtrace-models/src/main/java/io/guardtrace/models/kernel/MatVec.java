@@ -28,7 +28,11 @@ public final class MatVec {
 
   private MatVec() {}
 
-  /** Scratch for one thread's lane sums: {@code float[lanes()]}. */
+  /**
+   * Floats per vector: the size of one thread's scratch for lane sums, {@code float[lanes()]}.
+   *
+   * @return the lane count
+   */
   public static int lanes() {
     return LANES;
   }
