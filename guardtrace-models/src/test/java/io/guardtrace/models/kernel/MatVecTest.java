@@ -106,9 +106,18 @@ class MatVecTest {
 
   @Test
   void dots_sameBitsForEveryRowRangeAndBatchSize() {
+    // rows with a tail after the vectors (four rows at a time); rows of whole vectors with a short input (one
+    // input streams through consecutive rows); and long rows (four at a time again): one input alone, in pieces
+    // and in a batch must agree bit for bit on each
+    int lanes = MatVec.lanes();
+    for (int cols : new int[] {2 * (lanes * 3 + 5), 2 * lanes * 7, 2 * lanes * 160}) {
+      sameBitsForEveryRowRangeAndBatchSize(cols);
+    }
+  }
+
+  private static void sameBitsForEveryRowRangeAndBatchSize(int cols) {
     Random r = new Random(2);
     int rows = 37;
-    int cols = 2 * (MatVec.lanes() * 3 + 5);
     Bf16Matrix m = Bf16Matrix.of(bf16Buffer(randomBf16(r, rows * cols, 0.1)), rows, cols);
     int n = 5;
     float[][] xe = new float[n][];
@@ -128,10 +137,20 @@ class MatVecTest {
       MatVec.dots(m, 0, 3, xe[i], xo[i], 0, pieces, 0, lanes);
       MatVec.dots(m, 3, 10, xe[i], xo[i], 0, pieces, 3, lanes);
       MatVec.dots(m.rows(10, rows - 10), 0, rows - 10, xe[i], xo[i], 0, pieces, 10, lanes);
+      float[][] batchOfOne = new float[1][rows];
+      MatVec.dots(m, 0, rows, new float[][] {xe[i]}, new float[][] {xo[i]}, 1, batchOfOne, lanes);
+      float[] offset = new float[rows];
+      float[] shiftedE = new float[cols / 2 + 3];
+      float[] shiftedO = new float[cols / 2 + 3];
+      System.arraycopy(xe[i], 0, shiftedE, 3, cols / 2);
+      System.arraycopy(xo[i], 0, shiftedO, 3, cols / 2);
+      MatVec.dots(m, 0, rows, shiftedE, shiftedO, 3, offset, 0, lanes);
       for (int row = 0; row < rows; row++) {
-        assertThat(Float.floatToRawIntBits(batch[i][row])).as("input %d row %d", i, row)
+        assertThat(Float.floatToRawIntBits(batch[i][row])).as("cols %d input %d row %d", cols, i, row)
             .isEqualTo(Float.floatToRawIntBits(alone[row]))
-            .isEqualTo(Float.floatToRawIntBits(pieces[row]));
+            .isEqualTo(Float.floatToRawIntBits(pieces[row]))
+            .isEqualTo(Float.floatToRawIntBits(batchOfOne[0][row]))
+            .isEqualTo(Float.floatToRawIntBits(offset[row]));
       }
     }
   }
