@@ -26,6 +26,7 @@ public final class MatVec {
   private static final int LANES = INTS.length();
   private static final int HIGH = 0xffff0000;
   private static final int STREAM_INPUT_BYTES = 16 << 10;
+  private static final int PACKED_INPUT_BYTES = 24 << 10;
 
   private MatVec() {}
 
@@ -135,6 +136,61 @@ public final class MatVec {
       IntVector v = VectorAccess.ints(src, p);
       a = even(v).fma(FloatVector.fromArray(FLOATS, xe, xOffset + j), a);
       b = odd(v).fma(FloatVector.fromArray(FLOATS, xo, xOffset + j), b);
+      j += LANES;
+      if (j == pairs) {
+        out[o++] = sumLanes(a.add(b), lanes);
+        a = zero;
+        b = zero;
+        j = 0;
+      }
+    }
+  }
+
+  /**
+   * Whether {@link #dotsPacked} can run {@code w}: rows of whole vectors and a packed input of at most 24 KiB
+   * ({@code 2 * cols} bytes), which stays in the level-1 cache while every row reads it again.
+   *
+   * @param w the matrix
+   * @return true when {@link #dotsPacked} accepts it
+   */
+  public static boolean streamsPacked(Bf16Matrix w) {
+    return (w.cols / 2) % LANES == 0 && 2L * w.cols <= PACKED_INPUT_BYTES;
+  }
+
+  /**
+   * {@code out[r - r0 + outOffset] = dot(w[r], x)} for rows {@code [r0, r1)} and one input of bf16 values given
+   * packed: {@code xp[p]} holds {@code x[2p]}'s bf16 bits in its low half and {@code x[2p + 1]}'s in its high
+   * half, half the bytes of the split form, so a long input (down_proj's) still fits the level-1 cache and the
+   * rows can stream. Bit-identical to {@link #dots} on the same values (the products and their order are the
+   * same).
+   *
+   * @param w the matrix; {@link #streamsPacked} must be true for it
+   * @param r0 first row
+   * @param r1 end row (exclusive)
+   * @param xp the packed input, {@code w.cols() / 2} ints
+   * @param out receives the float32 products
+   * @param outOffset where row r0's goes
+   * @param lanes scratch of {@link #lanes()} floats, not shared with another thread
+   * @throws IllegalArgumentException when {@link #streamsPacked} is false for {@code w}
+   */
+  public static void dotsPacked(Bf16Matrix w, int r0, int r1, int[] xp, float[] out, int outOffset,
+      float[] lanes) {
+    if (!streamsPacked(w)) {
+      throw new IllegalArgumentException("(" + w.rows + ", " + w.cols + ") does not stream a packed input");
+    }
+    int pairs = w.cols / 2;
+    Object src = w.source;
+    FloatVector zero = FloatVector.zero(FLOATS);
+    FloatVector a = zero;
+    FloatVector b = zero;
+    int j = 0;
+    int o = outOffset;
+    long end = w.offset + r1 * w.rowBytes;
+    for (long p = w.offset + r0 * w.rowBytes; p < end; p += 4L * LANES) {
+      IntVector v = VectorAccess.ints(src, p);
+      IntVector x = IntVector.fromArray(INTS, xp, j);
+      a = even(v).fma(even(x), a);
+      b = odd(v).fma(odd(x), b);
       j += LANES;
       if (j == pairs) {
         out[o++] = sumLanes(a.add(b), lanes);

@@ -75,6 +75,7 @@ final class VectorDecoder implements AutoCloseable {
   private float[][] gateUp = x; // (rows, 2 * intermediate) gate/up sums
   private float[][] actE = x; // (rows, intermediate / 2) SwiGLU output, even elements
   private float[][] actO = x;
+  private int[][] actPacked = new int[0][]; // (rows, intermediate / 2) the same values as bf16 pairs (MatVec.dotsPacked)
   private float[][] logits = x; // (rows, vocab)
   private float[][] cos = x; // (rows, headDim) rotary tables in bf16
   private float[][] sin = x;
@@ -227,6 +228,7 @@ final class VectorDecoder implements AutoCloseable {
     gateUp = new float[rows][2 * inter];
     actE = new float[rows][inter / 2];
     actO = new float[rows][inter / 2];
+    actPacked = new int[rows][inter / 2];
     logits = new float[rows][vocab];
     cos = new float[rows][headDim];
     sin = new float[rows][headDim];
@@ -306,7 +308,15 @@ final class VectorDecoder implements AutoCloseable {
   }
 
   private void downChunk(int c, int worker) {
-    residualChunk(layer.down(), downRows, actE, actO, c, worker);
+    Bf16Matrix down = layer.down();
+    if (m == 1 && MatVec.streamsPacked(down)) {
+      int r0 = c * downRows;
+      int r1 = Math.min(hidden, r0 + downRows);
+      MatVec.dotsPacked(down, r0, r1, actPacked[0], proj[0], r0, lanes[worker]);
+      addResidual(r0, r1);
+      return;
+    }
+    residualChunk(down, downRows, actE, actO, c, worker);
   }
 
   /** Rows of o_proj or down_proj and the residual add: {@code x = x + round(linear(in))}. */
@@ -314,6 +324,11 @@ final class VectorDecoder implements AutoCloseable {
     int r0 = c * rows;
     int r1 = Math.min(hidden, r0 + rows);
     MatVec.dots(w, r0, r1, inE, inO, m, proj, lanes[worker]);
+    addResidual(r0, r1);
+  }
+
+  /** {@code x = x + round(proj)} for rows {@code [r0, r1)} of every sequence. */
+  private void addResidual(int r0, int r1) {
     for (int i = 0; i < m; i++) {
       float[] xi = x[i];
       float[] p = proj[i];
@@ -343,6 +358,10 @@ final class VectorDecoder implements AutoCloseable {
         } else {
           o[j >> 1] = a;
         }
+      }
+      int[] packed = actPacked[i];
+      for (int p = j0 >> 1; p < j1 >> 1; p++) { // j0 and j1 are even: chunks are multiples of 4 rows
+        packed[p] = (Float.floatToRawIntBits(e[p]) >>> 16) | (Float.floatToRawIntBits(o[p]) & 0xffff0000);
       }
     }
   }

@@ -110,6 +110,7 @@ class MatVecTest {
     // input streams through consecutive rows); and long rows (four at a time again): one input alone, in pieces
     // and in a batch must agree bit for bit on each
     int lanes = MatVec.lanes();
+    // (the last two also through the packed input)
     for (int cols : new int[] {2 * (lanes * 3 + 5), 2 * lanes * 7, 2 * lanes * 160}) {
       sameBitsForEveryRowRangeAndBatchSize(cols);
     }
@@ -145,7 +146,20 @@ class MatVecTest {
       System.arraycopy(xe[i], 0, shiftedE, 3, cols / 2);
       System.arraycopy(xo[i], 0, shiftedO, 3, cols / 2);
       MatVec.dots(m, 0, rows, shiftedE, shiftedO, 3, offset, 0, lanes);
+      float[] packed = null;
+      if (MatVec.streamsPacked(m)) {
+        int[] xp = new int[cols / 2];
+        for (int p = 0; p < xp.length; p++) {
+          xp[p] = (Float.floatToRawIntBits(xe[i][p]) >>> 16) | (Float.floatToRawIntBits(xo[i][p]) & 0xffff0000);
+        }
+        packed = new float[rows];
+        MatVec.dotsPacked(m, 0, rows, xp, packed, 0, lanes);
+      }
       for (int row = 0; row < rows; row++) {
+        if (packed != null) {
+          assertThat(Float.floatToRawIntBits(packed[row])).as("packed: cols %d input %d row %d", cols, i, row)
+              .isEqualTo(Float.floatToRawIntBits(alone[row]));
+        }
         assertThat(Float.floatToRawIntBits(batch[i][row])).as("cols %d input %d row %d", cols, i, row)
             .isEqualTo(Float.floatToRawIntBits(alone[row]))
             .isEqualTo(Float.floatToRawIntBits(pieces[row]))
