@@ -135,8 +135,8 @@ public final class Qwen25VlEngine implements Engine {
           + vision.identity();
       Qwen25VlEngine engine = new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, batcher,
           vision, identity, device, options.prefixCache());
-      LOG.info("loaded model {} on {} ({}) in {} ms", dir, device, precision,
-          (System.nanoTime() - start) / 1_000_000);
+      LOG.info("loaded model {} on {} ({}) in {} ms; decode kernels: {}", dir, device, precision,
+          (System.nanoTime() - start) / 1_000_000, decoder.decodeKernels());
       return engine;
     } catch (RuntimeException | Error e) {
       // free in reverse order of allocation; a failure while freeing must not hide the load's own
