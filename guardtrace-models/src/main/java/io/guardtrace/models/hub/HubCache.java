@@ -79,9 +79,14 @@ final class HubCache {
     }
     Path ref = ref(modelId, revision);
     Files.createDirectories(ref.getParent());
-    Path tmp = ref.resolveSibling(ref.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-    Files.writeString(tmp, HubNames.requireCommit(commit, "the hub's answer"));
-    Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    // a fresh temporary file per call: threads of one process write the same ref at the same time
+    Path tmp = Files.createTempFile(ref.getParent(), ref.getFileName() + ".", ".tmp");
+    try {
+      Files.writeString(tmp, HubNames.requireCommit(commit, "the hub's answer"));
+      Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 
   /**
