@@ -222,13 +222,7 @@ final class BlobFetcher {
         throw e;
       }
     } catch (UnsupportedOperationException | IOException e) {
-      Path tmp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp"); // unique per call
-      try {
-        Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
+      HubCache.replaceAtomically(target, tmp -> Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING));
     }
   }
 }

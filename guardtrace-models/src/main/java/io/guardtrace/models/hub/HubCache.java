@@ -79,11 +79,26 @@ final class HubCache {
     }
     Path ref = ref(modelId, revision);
     Files.createDirectories(ref.getParent());
-    // a fresh temporary file per call: threads of one process write the same ref at the same time
-    Path tmp = Files.createTempFile(ref.getParent(), ref.getFileName() + ".", ".tmp");
+    String checked = HubNames.requireCommit(commit, "the hub's answer");
+    replaceAtomically(ref, tmp -> Files.writeString(tmp, checked));
+  }
+
+  /** Fills a temporary file. */
+  @FunctionalInterface
+  interface FileWriter {
+    void writeTo(Path tmp) throws IOException;
+  }
+
+  /**
+   * Replaces {@code target} whole or not at all: {@code writer} fills a temporary file beside it, which is then
+   * moved over it atomically. The temporary file is new for every call (threads of one process may replace the
+   * same file at once) and gone afterwards, whatever happened.
+   */
+  static void replaceAtomically(Path target, FileWriter writer) throws IOException {
+    Path tmp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
     try {
-      Files.writeString(tmp, HubNames.requireCommit(commit, "the hub's answer"));
-      Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      writer.writeTo(tmp);
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);
     }
