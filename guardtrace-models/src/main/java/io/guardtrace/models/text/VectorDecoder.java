@@ -9,6 +9,7 @@ import io.guardtrace.models.kernel.DecodeAttention;
 import io.guardtrace.models.kernel.KernelThreads;
 import io.guardtrace.models.kernel.MatVec;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The bfloat16 decode step of {@link TextDecoder} on guardtrace's own CPU kernels ({@code kernel} package): one
@@ -75,7 +76,6 @@ final class VectorDecoder implements AutoCloseable {
   private float[][] gateUp = x; // (rows, 2 * intermediate) gate/up sums
   private float[][] actE = x; // (rows, intermediate / 2) SwiGLU output, even elements
   private float[][] actO = x;
-  private int[][] actPacked = new int[0][]; // (rows, intermediate / 2) the same values as bf16 pairs (MatVec.dotsPacked)
   private float[][] logits = x; // (rows, vocab)
   private float[][] cos = x; // (rows, headDim) rotary tables in bf16
   private float[][] sin = x;
@@ -94,6 +94,8 @@ final class VectorDecoder implements AutoCloseable {
   private final int gateUpRows; // intermediate rows per chunk (each a gate and an up row)
   private final int downRows; // down_proj rows per chunk
   private final int headRows; // output-head rows per chunk
+  // a lone sequence's SwiGLU output as bf16 pairs, when down_proj streams it (MatVec.dotsPacked); else null
+  private final int @Nullable [] actPacked;
   private final KernelThreads.Body outputLoop = this::outputChunk;
   private final KernelThreads.Body gateUpLoop = this::gateUpChunk;
   private final KernelThreads.Body downLoop = this::downChunk;
@@ -119,6 +121,7 @@ final class VectorDecoder implements AutoCloseable {
     this.gateUpRows = chunkRows(2 * hidden);
     this.downRows = chunkRows(inter);
     this.headRows = chunkRows(hidden);
+    this.actPacked = MatVec.streamsPacked(layers[0].down()) ? new int[inter / 2] : null;
     lanes = new float[threads][MatVec.lanes()];
     rotated = new float[threads][headDim];
     scores = new float[threads][256];
@@ -228,7 +231,6 @@ final class VectorDecoder implements AutoCloseable {
     gateUp = new float[rows][2 * inter];
     actE = new float[rows][inter / 2];
     actO = new float[rows][inter / 2];
-    actPacked = new int[rows][inter / 2];
     logits = new float[rows][vocab];
     cos = new float[rows][headDim];
     sin = new float[rows][headDim];
@@ -308,15 +310,23 @@ final class VectorDecoder implements AutoCloseable {
   }
 
   private void downChunk(int c, int worker) {
-    Bf16Matrix down = layer.down();
-    if (m == 1 && MatVec.streamsPacked(down)) {
+    int[] packed = packedActivations();
+    if (packed != null) {
       int r0 = c * downRows;
       int r1 = Math.min(hidden, r0 + downRows);
-      MatVec.dotsPacked(down, r0, r1, actPacked[0], proj[0], r0, lanes[worker]);
+      MatVec.dotsPacked(layer.down(), r0, r1, packed, proj[0], r0, lanes[worker]);
       addResidual(r0, r1);
       return;
     }
-    residualChunk(down, downRows, actE, actO, c, worker);
+    residualChunk(layer.down(), downRows, actE, actO, c, worker);
+  }
+
+  /**
+   * Where this step's SwiGLU output goes packed for down_proj: a lone sequence, when down_proj streams packed
+   * inputs ({@link MatVec#streamsPacked}, the same for every layer); else null (split form, four rows at a time).
+   */
+  private int @Nullable [] packedActivations() {
+    return m == 1 ? actPacked : null;
   }
 
   /** Rows of o_proj or down_proj and the residual add: {@code x = x + round(linear(in))}. */
@@ -345,25 +355,30 @@ final class VectorDecoder implements AutoCloseable {
     Bf16Matrix w = layer.gateUp();
     MatVec.dots(w, j0, j1, normE, normO, m, gateUp, lanes[worker]);
     MatVec.dots(w, inter + j0, inter + j1, normE, normO, m, gateUp, lanes[worker]);
+    int[] packed = packedActivations();
     for (int i = 0; i < m; i++) {
       float[] gu = gateUp[i];
       float[] e = actE[i];
       float[] o = actO[i];
-      for (int j = j0; j < j1; j++) {
-        float g = Bf16.round(gu[j]);
-        float silu = Bf16.round(g / (1f + (float) Math.exp(-g)));
-        float a = Bf16.round(silu * Bf16.round(gu[inter + j]));
-        if ((j & 1) == 0) {
-          e[j >> 1] = a;
+      // j0 and j1 are even (chunks are multiples of 4 rows), so each pair (j, j + 1) is in one chunk
+      for (int j = j0; j < j1; j += 2) {
+        float even = swiGlu(gu[j], gu[inter + j]);
+        float odd = swiGlu(gu[j + 1], gu[inter + j + 1]);
+        if (packed != null) {
+          packed[j >> 1] = (Float.floatToRawIntBits(even) >>> 16) | (Float.floatToRawIntBits(odd) & 0xffff0000);
         } else {
-          o[j >> 1] = a;
+          e[j >> 1] = even;
+          o[j >> 1] = odd;
         }
       }
-      int[] packed = actPacked[i];
-      for (int p = j0 >> 1; p < j1 >> 1; p++) { // j0 and j1 are even: chunks are multiples of 4 rows
-        packed[p] = (Float.floatToRawIntBits(e[p]) >>> 16) | (Float.floatToRawIntBits(o[p]) & 0xffff0000);
-      }
     }
+  }
+
+  /** {@code silu(gate) * up} of float32 sums, each op rounded to bf16. */
+  private static float swiGlu(float gateSum, float upSum) {
+    float g = Bf16.round(gateSum);
+    float silu = Bf16.round(g / (1f + (float) Math.exp(-g)));
+    return Bf16.round(silu * Bf16.round(upSum));
   }
 
   private void headChunk(int c, int worker) {
