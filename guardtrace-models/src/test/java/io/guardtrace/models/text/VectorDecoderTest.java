@@ -146,14 +146,22 @@ class VectorDecoderTest {
     }
   }
 
-  /** Cached keys or values of both paths: bf16 values at most one bf16 ulp apart. */
+  /**
+   * Cached keys or values of both paths: every element within 4 bf16 ulps of the layer's largest value, the
+   * logits' allowance above. The bound is on the largest value, not each element's own, because bf16 errors
+   * scale with the operands: rotary's {@code x cos - y sin} can cancel to near zero, and a later layer's inputs
+   * carry the earlier layers' rounding. On an AMD EPYC the two paths matched to one ulp of each element; on an
+   * Intel Xeon, where libtorch's bf16 matrix products run on AMX, layer 1 differs by 0.5 ulps of its largest
+   * value and layer 2 by 1.5 (19 ulps of one near-zero element), while layer 0 is bit-identical.
+   */
   private static void assertClose(NDArray a, NDArray b) {
     float[] x = decoder.loader().toFloat32(a).toFloatArray();
     float[] y = decoder.loader().toFloat32(b).toFloatArray();
     assertThat(x).hasSameSizeAs(y);
+    double allowed = 4 * ulpOfLargest(y);
     for (int i = 0; i < x.length; i++) {
-      double ulp = Math.scalb(1.0, Math.getExponent(Math.max(Math.abs(y[i]), Float.MIN_NORMAL)) - 7);
-      assertThat((double) Math.abs(x[i] - y[i])).as("element %d: %s vs %s", i, x[i], y[i]).isLessThanOrEqualTo(ulp);
+      assertThat((double) Math.abs(x[i] - y[i])).as("element %d: %s vs %s", i, x[i], y[i])
+          .isLessThanOrEqualTo(allowed);
     }
   }
 
