@@ -38,18 +38,26 @@ class NativePlatformTest {
   };
   static final Map<String, NestedMaven> RUNS = new LinkedHashMap<>();
 
-  /** One Maven per platform, all started at once (each is mostly JVM start-up). */
+  /**
+   * One Maven per platform. The one for the platform the tests run on goes first and alone, online: it fetches
+   * whatever the local repository lacks (the dependency plugin, a daily metadata check). The others then start
+   * together, offline, because a Maven that believes it runs on macOS or Windows cannot open a socket on Linux
+   * (the JDK's platform socket options class is missing), so any download it attempted would fail it.
+   */
   @BeforeAll
-  static void resolveOnEveryPlatform(@TempDir Path tmp) throws IOException {
+  static void resolveOnEveryPlatform(@TempDir Path tmp) throws IOException, InterruptedException {
     String mavenHome = System.getProperty("maven.home");
     String root = System.getProperty("maven.multiModuleProjectDirectory");
     String localRepo = System.getProperty("guardtrace.localRepository");
     assumeTrue(mavenHome != null && root != null && localRepo != null,
         "run by Maven (surefire passes maven.home, the project root and the local repository)");
+    String[] host = {System.getProperty("os.name"), System.getProperty("os.arch")};
+    NestedMaven.start(host[0], host[1], false, Files.createDirectory(tmp.resolve("host")), mavenHome, root,
+        localRepo).natives();
     for (String[] platform : PLATFORMS) {
       Path dir = Files.createDirectory(tmp.resolve(platform[0].replace(' ', '_') + "-" + platform[1]));
-      RUNS.put(platform[0] + "/" + platform[1], NestedMaven.start(platform[0], platform[1], dir, mavenHome, root,
-          localRepo));
+      RUNS.put(platform[0] + "/" + platform[1], NestedMaven.start(platform[0], platform[1], true, dir, mavenHome,
+          root, localRepo));
     }
   }
 
@@ -75,8 +83,8 @@ class NativePlatformTest {
 
   /** A Maven resolving guardtrace-models' dependency tree as on another platform. */
   record NestedMaven(Process process, Path tree, Path log) {
-    static NestedMaven start(String osName, String osArch, Path dir, String mavenHome, String root,
-        String localRepo) throws IOException {
+    static NestedMaven start(String osName, String osArch, boolean offline, Path dir, String mavenHome,
+        String root, String localRepo) throws IOException {
       Path classworlds = only(Path.of(mavenHome, "boot"), "plexus-classworlds*.jar");
       Path launcherClasses =
           Path.of(ForeignOsMaven.class.getProtectionDomain().getCodeSource().getLocation().getPath());
@@ -90,7 +98,7 @@ class NativePlatformTest {
           + "load ${maven.home}/lib/*.jar\n");
       Path tree = dir.resolve("tree.txt");
       Path log = dir.resolve("maven.log");
-      List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           // a short run: the quick compiler and a small heap start fastest
           "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m",
           "-cp", classworlds.toString(), "-Dclassworlds.conf=" + conf, "-Dmaven.home=" + mavenHome,
@@ -98,7 +106,10 @@ class NativePlatformTest {
           "-Dguardtrace.foreignOs.arch=" + osArch, "org.codehaus.plexus.classworlds.launcher.Launcher",
           "-B", "-ntp", "-q", "-f", Path.of(root, "pom.xml").toString(), "-Dmaven.repo.local=" + localRepo,
           "-pl", "guardtrace-models", "-am", "dependency:tree", "-Dincludes=" + NATIVE,
-          "-DoutputFile=" + tree, "-DappendOutput=true");
+          "-DoutputFile=" + tree, "-DappendOutput=true"));
+      if (offline) {
+        command.add("-o");
+      }
       Process p = new ProcessBuilder(command).directory(Path.of(root).toFile()).redirectErrorStream(true)
           .redirectOutput(log.toFile()).start();
       return new NestedMaven(p, tree, log);
