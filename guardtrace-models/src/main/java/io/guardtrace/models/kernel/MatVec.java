@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * two float32 accumulator vectors (even, odd) fed with fused multiply-adds along the row, added, their lanes
  * summed first to last, then any tail pairs in order. Lane sums are done by hand rather than with
  * {@code reduceLanes}, whose order may differ between interpreted and compiled code. So a row computed for one
- * sequence is bit-identical to the same row computed in a batch: what decode batching relies on.
+ * sequence is bit-identical to the same row computed in a batch: what decode batching relies on. It is also
+ * the same whether one input's rows are read one stream at a time or {@link #SIDE_BY_SIDE} streams at once.
  */
 public final class MatVec {
   private static final VectorSpecies<Integer> INTS = VectorAccess.INTS;
@@ -27,6 +28,15 @@ public final class MatVec {
   private static final int HIGH = 0xffff0000;
   private static final int STREAM_INPUT_BYTES = 16 << 10;
   private static final int PACKED_INPUT_BYTES = 24 << 10;
+
+  /**
+   * How many row streams the single-input kernels can read side by side: a thread's rows split into that many
+   * equal runs, read in one loop. Intel cores need several streams in flight to reach the read bandwidth (Xeon
+   * with AMX, 2 threads: 29-31 GB/s with four against 23-24 with one, a plain read 30); on an AMD EPYC one
+   * stream already read at a plain read's rate. {@code StreamProbe} picks per machine; the results are the
+   * same bits either way.
+   */
+  public static final int SIDE_BY_SIDE = 4;
 
   private MatVec() {}
 
@@ -84,9 +94,33 @@ public final class MatVec {
    */
   public static void dots(Bf16Matrix w, int r0, int r1, float[][] xe, float[][] xo, int m, float[][] out,
       float[] lanes) {
+    dots(w, r0, r1, xe, xo, m, out, lanes, 1);
+  }
+
+  /**
+   * {@link #dots(Bf16Matrix, int, int, float[][], float[][], int, float[][], float[])}, a lone input's rows read
+   * {@code streams} runs side by side where its rows stream: the same results, at another speed.
+   *
+   * @param w the matrix
+   * @param r0 first row
+   * @param r1 end row (exclusive)
+   * @param xe even elements of each input
+   * @param xo odd elements of each input
+   * @param m inputs
+   * @param out receives the products, indexed by row
+   * @param lanes scratch of {@link #lanes()} floats, not shared with another thread
+   * @param streams 1 or {@link #SIDE_BY_SIDE}
+   */
+  public static void dots(Bf16Matrix w, int r0, int r1, float[][] xe, float[][] xo, int m, float[][] out,
+      float[] lanes, int streams) {
+    checkStreams(streams);
     int pairs = w.cols / 2;
     if (m == 1 && streams(w)) {
-      stream(w, r0, r1, pairs, xe[0], xo[0], 0, out[0], r0, lanes);
+      int side = streams == SIDE_BY_SIDE ? (r1 - r0) / SIDE_BY_SIDE : 0;
+      if (side > 0) {
+        stream4(w, r0, side, pairs, xe[0], xo[0], out[0], r0, lanes);
+      }
+      stream(w, r0 + SIDE_BY_SIDE * side, r1, pairs, xe[0], xo[0], 0, out[0], r0 + SIDE_BY_SIDE * side, lanes);
       return;
     }
     int vec = pairs - pairs % LANES;
@@ -110,7 +144,7 @@ public final class MatVec {
    * stay in the level-1 cache while every row reads it again ({@code 4 * cols} bytes of floats, at most 16 KiB).
    * Longer rows (down_proj's) are faster four at a time, each input vector loaded once per four rows.
    */
-  private static boolean streams(Bf16Matrix w) {
+  static boolean streams(Bf16Matrix w) {
     return (w.cols / 2) % LANES == 0 && 4L * w.cols <= STREAM_INPUT_BYTES;
   }
 
@@ -147,6 +181,67 @@ public final class MatVec {
   }
 
   /**
+   * {@link #stream} of rows {@code [r0, r0 + 4 * side)} as four runs of {@code side} rows read side by side:
+   * each row's sum in the same order as alone.
+   */
+  private static void stream4(Bf16Matrix w, int r0, int side, int pairs, float[] xe, float[] xo, float[] out,
+      int at, float[] lanes) {
+    Object src = w.source;
+    long run = side * w.rowBytes;
+    FloatVector zero = FloatVector.zero(FLOATS);
+    FloatVector a0 = zero;
+    FloatVector b0 = zero;
+    FloatVector a1 = zero;
+    FloatVector b1 = zero;
+    FloatVector a2 = zero;
+    FloatVector b2 = zero;
+    FloatVector a3 = zero;
+    FloatVector b3 = zero;
+    int j = 0;
+    int o = at;
+    long end = w.offset + (r0 + side) * w.rowBytes;
+    for (long p = w.offset + r0 * w.rowBytes; p < end; p += 4L * LANES) {
+      IntVector v0 = VectorAccess.ints(src, p);
+      IntVector v1 = VectorAccess.ints(src, p + run);
+      IntVector v2 = VectorAccess.ints(src, p + 2 * run);
+      IntVector v3 = VectorAccess.ints(src, p + 3 * run);
+      FloatVector e = FloatVector.fromArray(FLOATS, xe, j);
+      FloatVector d = FloatVector.fromArray(FLOATS, xo, j);
+      a0 = even(v0).fma(e, a0);
+      b0 = odd(v0).fma(d, b0);
+      a1 = even(v1).fma(e, a1);
+      b1 = odd(v1).fma(d, b1);
+      a2 = even(v2).fma(e, a2);
+      b2 = odd(v2).fma(d, b2);
+      a3 = even(v3).fma(e, a3);
+      b3 = odd(v3).fma(d, b3);
+      j += LANES;
+      if (j == pairs) {
+        out[o] = sumLanes(a0.add(b0), lanes);
+        out[o + side] = sumLanes(a1.add(b1), lanes);
+        out[o + 2 * side] = sumLanes(a2.add(b2), lanes);
+        out[o + 3 * side] = sumLanes(a3.add(b3), lanes);
+        o++;
+        a0 = zero;
+        b0 = zero;
+        a1 = zero;
+        b1 = zero;
+        a2 = zero;
+        b2 = zero;
+        a3 = zero;
+        b3 = zero;
+        j = 0;
+      }
+    }
+  }
+
+  private static void checkStreams(int streams) {
+    if (streams != 1 && streams != SIDE_BY_SIDE) {
+      throw new IllegalArgumentException("streams " + streams + " (1 or " + SIDE_BY_SIDE + ")");
+    }
+  }
+
+  /**
    * Whether {@link #dotsPacked} can run {@code w}: rows of whole vectors and a packed input of at most 24 KiB
    * ({@code 2 * cols} bytes), which stays in the level-1 cache while every row reads it again.
    *
@@ -171,13 +266,25 @@ public final class MatVec {
    * @param out receives the float32 products
    * @param outOffset where row r0's goes
    * @param lanes scratch of {@link #lanes()} floats, not shared with another thread
+   * @param streams 1, or {@link #SIDE_BY_SIDE} to read that many runs of the rows side by side (same results)
    * @throws IllegalArgumentException when {@link #streamsPacked} is false for {@code w}
    */
   public static void dotsPacked(Bf16Matrix w, int r0, int r1, int[] xp, float[] out, int outOffset,
-      float[] lanes) {
+      float[] lanes, int streams) {
     if (!streamsPacked(w)) {
       throw new IllegalArgumentException("(" + w.rows + ", " + w.cols + ") does not stream a packed input");
     }
+    checkStreams(streams);
+    int side = streams == SIDE_BY_SIDE ? (r1 - r0) / SIDE_BY_SIDE : 0;
+    if (side > 0) {
+      packed4(w, r0, side, xp, out, outOffset, lanes);
+    }
+    packed(w, r0 + SIDE_BY_SIDE * side, r1, xp, out, outOffset + SIDE_BY_SIDE * side, lanes);
+  }
+
+  /** Rows {@code [r0, r1)} with a packed input, one stream. */
+  private static void packed(Bf16Matrix w, int r0, int r1, int[] xp, float[] out, int outOffset,
+      float[] lanes) {
     int pairs = w.cols / 2;
     Object src = w.source;
     FloatVector zero = FloatVector.zero(FLOATS);
@@ -196,6 +303,59 @@ public final class MatVec {
         out[o++] = sumLanes(a.add(b), lanes);
         a = zero;
         b = zero;
+        j = 0;
+      }
+    }
+  }
+
+  /** {@link #packed} of rows {@code [r0, r0 + 4 * side)} as four runs of {@code side} rows side by side. */
+  private static void packed4(Bf16Matrix w, int r0, int side, int[] xp, float[] out, int at, float[] lanes) {
+    int pairs = w.cols / 2;
+    Object src = w.source;
+    long run = side * w.rowBytes;
+    FloatVector zero = FloatVector.zero(FLOATS);
+    FloatVector a0 = zero;
+    FloatVector b0 = zero;
+    FloatVector a1 = zero;
+    FloatVector b1 = zero;
+    FloatVector a2 = zero;
+    FloatVector b2 = zero;
+    FloatVector a3 = zero;
+    FloatVector b3 = zero;
+    int j = 0;
+    int o = at;
+    long end = w.offset + (r0 + side) * w.rowBytes;
+    for (long p = w.offset + r0 * w.rowBytes; p < end; p += 4L * LANES) {
+      IntVector v0 = VectorAccess.ints(src, p);
+      IntVector v1 = VectorAccess.ints(src, p + run);
+      IntVector v2 = VectorAccess.ints(src, p + 2 * run);
+      IntVector v3 = VectorAccess.ints(src, p + 3 * run);
+      IntVector x = IntVector.fromArray(INTS, xp, j);
+      FloatVector e = even(x);
+      FloatVector d = odd(x);
+      a0 = even(v0).fma(e, a0);
+      b0 = odd(v0).fma(d, b0);
+      a1 = even(v1).fma(e, a1);
+      b1 = odd(v1).fma(d, b1);
+      a2 = even(v2).fma(e, a2);
+      b2 = odd(v2).fma(d, b2);
+      a3 = even(v3).fma(e, a3);
+      b3 = odd(v3).fma(d, b3);
+      j += LANES;
+      if (j == pairs) {
+        out[o] = sumLanes(a0.add(b0), lanes);
+        out[o + side] = sumLanes(a1.add(b1), lanes);
+        out[o + 2 * side] = sumLanes(a2.add(b2), lanes);
+        out[o + 3 * side] = sumLanes(a3.add(b3), lanes);
+        o++;
+        a0 = zero;
+        b0 = zero;
+        a1 = zero;
+        b1 = zero;
+        a2 = zero;
+        b2 = zero;
+        a3 = zero;
+        b3 = zero;
         j = 0;
       }
     }

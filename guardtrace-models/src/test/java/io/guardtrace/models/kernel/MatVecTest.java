@@ -140,6 +140,16 @@ class MatVecTest {
       MatVec.dots(m.rows(10, rows - 10), 0, rows - 10, xe[i], xo[i], 0, pieces, 10, lanes);
       float[][] batchOfOne = new float[1][rows];
       MatVec.dots(m, 0, rows, new float[][] {xe[i]}, new float[][] {xo[i]}, 1, batchOfOne, lanes);
+      // four runs side by side: 37 rows are four runs of 9 and one row after them; 3..10 is runs of 1, and 3
+      // rows are too few for runs
+      float[][] sideBySide = new float[1][rows];
+      MatVec.dots(m, 0, rows, new float[][] {xe[i]}, new float[][] {xo[i]}, 1, sideBySide, lanes,
+          MatVec.SIDE_BY_SIDE);
+      float[][] sideBySidePieces = new float[1][rows];
+      for (int[] range : new int[][] {{0, 3}, {3, 10}, {10, rows}}) {
+        MatVec.dots(m, range[0], range[1], new float[][] {xe[i]}, new float[][] {xo[i]}, 1, sideBySidePieces,
+            lanes, MatVec.SIDE_BY_SIDE);
+      }
       float[] offset = new float[rows];
       float[] shiftedE = new float[cols / 2 + 3];
       float[] shiftedO = new float[cols / 2 + 3];
@@ -147,23 +157,30 @@ class MatVecTest {
       System.arraycopy(xo[i], 0, shiftedO, 3, cols / 2);
       MatVec.dots(m, 0, rows, shiftedE, shiftedO, 3, offset, 0, lanes);
       float[] packed = null;
+      float[] packedSideBySide = null;
       if (MatVec.streamsPacked(m)) {
         int[] xp = new int[cols / 2];
         for (int p = 0; p < xp.length; p++) {
           xp[p] = (Float.floatToRawIntBits(xe[i][p]) >>> 16) | (Float.floatToRawIntBits(xo[i][p]) & 0xffff0000);
         }
         packed = new float[rows];
-        MatVec.dotsPacked(m, 0, rows, xp, packed, 0, lanes);
+        MatVec.dotsPacked(m, 0, rows, xp, packed, 0, lanes, 1);
+        packedSideBySide = new float[rows + 2];
+        MatVec.dotsPacked(m, 0, 11, xp, packedSideBySide, 2, lanes, MatVec.SIDE_BY_SIDE);
+        MatVec.dotsPacked(m, 11, rows, xp, packedSideBySide, 13, lanes, MatVec.SIDE_BY_SIDE);
       }
       for (int row = 0; row < rows; row++) {
         if (packed != null) {
           assertThat(Float.floatToRawIntBits(packed[row])).as("packed: cols %d input %d row %d", cols, i, row)
-              .isEqualTo(Float.floatToRawIntBits(alone[row]));
+              .isEqualTo(Float.floatToRawIntBits(alone[row]))
+              .isEqualTo(Float.floatToRawIntBits(packedSideBySide[row + 2]));
         }
         assertThat(Float.floatToRawIntBits(batch[i][row])).as("cols %d input %d row %d", cols, i, row)
             .isEqualTo(Float.floatToRawIntBits(alone[row]))
             .isEqualTo(Float.floatToRawIntBits(pieces[row]))
             .isEqualTo(Float.floatToRawIntBits(batchOfOne[0][row]))
+            .isEqualTo(Float.floatToRawIntBits(sideBySide[0][row]))
+            .isEqualTo(Float.floatToRawIntBits(sideBySidePieces[0][row]))
             .isEqualTo(Float.floatToRawIntBits(offset[row]));
       }
     }
