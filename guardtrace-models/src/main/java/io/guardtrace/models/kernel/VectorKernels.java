@@ -42,6 +42,16 @@ public final class VectorKernels {
     return UNAVAILABLE == null ? "java-vector (" + VectorAccess.describe() + ")" : "libtorch: " + UNAVAILABLE;
   }
 
+  /**
+   * {@link #describe()} with how a loaded decoder uses the kernels, when they are available.
+   *
+   * @param detail a few words, for example how many row streams each thread reads
+   * @return {@code "java-vector (<api>, <bits>-bit; <detail>)"}, or why libtorch's kernels are used
+   */
+  public static String describe(String detail) {
+    return UNAVAILABLE == null ? "java-vector (" + VectorAccess.describe() + "; " + detail + ")" : describe();
+  }
+
   private static @Nullable String check() {
     if ("false".equalsIgnoreCase(System.getProperty("guardtrace.vectorKernels"))) {
       return "Vector API kernels turned off (-Dguardtrace.vectorKernels=false)";

@@ -142,7 +142,10 @@ public final class TextDecoder implements AutoCloseable {
     if (loader.precision() != TensorLoader.Precision.BFLOAT16) {
       return "libtorch (float32)";
     }
-    if (vector == null && VectorKernels.available()) {
+    if (vector != null) {
+      return vector.describe();
+    }
+    if (VectorKernels.available()) {
       return "libtorch (" + loader.device() + ")";
     }
     return VectorKernels.describe();

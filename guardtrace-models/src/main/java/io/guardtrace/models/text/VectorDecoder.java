@@ -8,6 +8,8 @@ import io.guardtrace.models.kernel.Bf16Matrix;
 import io.guardtrace.models.kernel.DecodeAttention;
 import io.guardtrace.models.kernel.KernelThreads;
 import io.guardtrace.models.kernel.MatVec;
+import io.guardtrace.models.kernel.StreamProbe;
+import io.guardtrace.models.kernel.VectorKernels;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -100,6 +102,8 @@ final class VectorDecoder implements AutoCloseable {
   private final KernelThreads.Body gateUpLoop = this::gateUpChunk;
   private final KernelThreads.Body downLoop = this::downChunk;
   private final KernelThreads.Body headLoop = this::headChunk;
+  // row streams each thread reads side by side for a lone sequence (MatVec.SIDE_BY_SIDE or 1), and why
+  private final StreamProbe.Choice streams;
 
   VectorDecoder(TextConfig cfg, Bf16Matrix embed, Bf16Matrix head, float[] finalNorm, Layer[] layers,
       int threads) {
@@ -126,6 +130,22 @@ final class VectorDecoder implements AutoCloseable {
     rotated = new float[threads][headDim];
     scores = new float[threads][256];
     layer = layers[0];
+    Bf16Matrix[] gateUps = new Bf16Matrix[layers.length];
+    for (int i = 0; i < layers.length; i++) {
+      gateUps[i] = layers[i].gateUp();
+    }
+    this.streams = StreamProbe.choose(gateUps, gateUpRows, this.threads);
+  }
+
+  /**
+   * Which kernels decode, for logs and benchmark output.
+   *
+   * @return the Vector API in use and how many row streams each thread reads, and why
+   */
+  String describe() {
+    int n = streams.streams();
+    return VectorKernels.describe(n + (n == 1 ? " row stream" : " row streams") + " per thread, "
+        + streams.reason());
   }
 
   /**
@@ -272,7 +292,7 @@ final class VectorDecoder implements AutoCloseable {
   /** One head's rows of the fused q/k/v projection: bias, rotary, and the key/value cache writes. */
   private void qkvChunk(int c, int worker) {
     int r0 = c * headDim;
-    MatVec.dots(layer.qkv(), r0, r0 + headDim, normE, normO, m, qkv, lanes[worker]);
+    MatVec.dots(layer.qkv(), r0, r0 + headDim, normE, normO, m, qkv, lanes[worker], streams.streams());
     float[] bias = layer.qkvBias();
     float[] rot = rotated[worker];
     for (int i = 0; i < m; i++) {
@@ -314,7 +334,7 @@ final class VectorDecoder implements AutoCloseable {
     if (packed != null) {
       int r0 = c * downRows;
       int r1 = Math.min(hidden, r0 + downRows);
-      MatVec.dotsPacked(layer.down(), r0, r1, packed, proj[0], r0, lanes[worker]);
+      MatVec.dotsPacked(layer.down(), r0, r1, packed, proj[0], r0, lanes[worker], streams.streams());
       addResidual(r0, r1);
       return;
     }
@@ -333,7 +353,7 @@ final class VectorDecoder implements AutoCloseable {
   private void residualChunk(Bf16Matrix w, int rows, float[][] inE, float[][] inO, int c, int worker) {
     int r0 = c * rows;
     int r1 = Math.min(hidden, r0 + rows);
-    MatVec.dots(w, r0, r1, inE, inO, m, proj, lanes[worker]);
+    MatVec.dots(w, r0, r1, inE, inO, m, proj, lanes[worker], streams.streams());
     addResidual(r0, r1);
   }
 
@@ -353,8 +373,8 @@ final class VectorDecoder implements AutoCloseable {
     int j0 = c * gateUpRows;
     int j1 = Math.min(inter, j0 + gateUpRows);
     Bf16Matrix w = layer.gateUp();
-    MatVec.dots(w, j0, j1, normE, normO, m, gateUp, lanes[worker]);
-    MatVec.dots(w, inter + j0, inter + j1, normE, normO, m, gateUp, lanes[worker]);
+    MatVec.dots(w, j0, j1, normE, normO, m, gateUp, lanes[worker], streams.streams());
+    MatVec.dots(w, inter + j0, inter + j1, normE, normO, m, gateUp, lanes[worker], streams.streams());
     int[] packed = packedActivations();
     for (int i = 0; i < m; i++) {
       float[] gu = gateUp[i];
@@ -384,7 +404,7 @@ final class VectorDecoder implements AutoCloseable {
   private void headChunk(int c, int worker) {
     int r0 = c * headRows;
     int r1 = Math.min(vocab, r0 + headRows);
-    MatVec.dots(head, r0, r1, normE, normO, m, logits, lanes[worker]);
+    MatVec.dots(head, r0, r1, normE, normO, m, logits, lanes[worker], streams.streams());
     for (int i = 0; i < m; i++) {
       float[] l = logits[i];
       for (int r = r0; r < r1; r++) {

@@ -1,0 +1,125 @@
+package io.guardtrace.models.kernel;
+
+import java.util.Arrays;
+
+/**
+ * Picks how many row streams each thread reads side by side in a decode step's matrix products (1 or
+ * {@link MatVec#SIDE_BY_SIDE}), by timing both on the model's own weights when it loads.
+ *
+ * <p>Why measure instead of asking the CPU: which is faster depends on the cores' prefetchers and on how many
+ * reads each core can keep in flight, not on an instruction set. On an Intel Xeon (AMX, 2 threads) four streams
+ * read at 29-31 GB/s where one reads at 23-24; on an AMD EPYC (Zen 4) one stream already read at a plain read's
+ * rate. The two choices give the same bits, so the probe can only change speed. Timing is paired (the two
+ * alternate, five rounds, the order flipped each round) because a shared machine's bandwidth moves within
+ * seconds; four streams must be at least 3 % faster in the median of the rounds to be picked. It adds about a
+ * second to loading.
+ *
+ * <p>{@code -Dguardtrace.kernelStreams=1} or {@code =4} skips the probe.
+ */
+public final class StreamProbe {
+  /** The system property that fixes the choice. */
+  public static final String PROPERTY = "guardtrace.kernelStreams";
+
+  /** Below this many bytes of weights the matrices may sit in a cache and timing tells nothing. */
+  static final long MIN_BYTES = 256L << 20;
+
+  /** About this many bytes are timed per pass (the first matrices of the list). */
+  private static final long PASS_BYTES = 1L << 30;
+
+  /**
+   * Both choices run alternately this long before timing. With a single warm-up pass each, the probe timed four
+   * streams at 0.97x of one on an Intel Xeon where whole decode steps took 0.86x (216 against 252 ms): the
+   * four-stream loop was still being compiled.
+   */
+  private static final long WARM_UP_NANOS = 600_000_000L;
+
+  private static final int ROUNDS = 5;
+  private static final double REQUIRED_GAIN = 0.97;
+
+  /**
+   * The choice and how it was made.
+   *
+   * @param streams 1 or {@link MatVec#SIDE_BY_SIDE}
+   * @param reason a few words for the load log: set, timed (with the ratio) or not timed (why)
+   */
+  public record Choice(int streams, String reason) {}
+
+  private StreamProbe() {}
+
+  /**
+   * Times one pass over {@code matrices} (whose rows must stream: {@link MatVec#streams}) with each choice and
+   * picks the faster, unless {@link #PROPERTY} fixes it.
+   *
+   * @param matrices weights of one shape, as a decode step reads them (for example every layer's gate/up)
+   * @param rowsPerChunk rows per chunk of the parallel loop, as the decode step splits them
+   * @param threads the decode step's threads
+   * @return the choice
+   * @throws IllegalArgumentException when the property holds something other than 1 or 4
+   */
+  public static Choice choose(Bf16Matrix[] matrices, int rowsPerChunk, KernelThreads threads) {
+    String fixed = System.getProperty(PROPERTY);
+    if (fixed != null) {
+      int n = switch (fixed.trim()) {
+        case "1" -> 1;
+        case "4" -> MatVec.SIDE_BY_SIDE;
+        default -> throw new IllegalArgumentException(
+            "-D" + PROPERTY + "=" + fixed + ": expected 1 or " + MatVec.SIDE_BY_SIDE);
+      };
+      return new Choice(n, "set by -D" + PROPERTY);
+    }
+    long bytes = 0;
+    int used = 0;
+    while (used < matrices.length && bytes < PASS_BYTES && MatVec.streams(matrices[used])) {
+      bytes += matrices[used].rowBytes * matrices[used].rows;
+      used++;
+    }
+    if (bytes < MIN_BYTES) {
+      return new Choice(1, "not timed: " + (bytes >> 20) + " MB of streaming weights");
+    }
+    Bf16Matrix[] timed = Arrays.copyOf(matrices, used);
+    int cols = timed[0].cols;
+    float[][] xe = new float[1][cols / 2];
+    float[][] xo = new float[1][cols / 2];
+    Arrays.fill(xe[0], 0.01f);
+    Arrays.fill(xo[0], -0.01f);
+    int maxRows = Arrays.stream(timed).mapToInt(Bf16Matrix::rows).max().orElse(0);
+    float[][][] out = new float[threads.size()][1][maxRows];
+    float[][] lanes = new float[threads.size()][MatVec.lanes()];
+    // warm-up until both loops run compiled: one pass takes some 40 ms, less than the JIT needs
+    long warmUntil = System.nanoTime() + WARM_UP_NANOS;
+    while (System.nanoTime() < warmUntil) {
+      pass(timed, rowsPerChunk, threads, xe, xo, out, lanes, 1);
+      pass(timed, rowsPerChunk, threads, xe, xo, out, lanes, MatVec.SIDE_BY_SIDE);
+    }
+    double[] ratios = new double[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+      long one;
+      long side;
+      if (r % 2 == 0) {
+        one = pass(timed, rowsPerChunk, threads, xe, xo, out, lanes, 1);
+        side = pass(timed, rowsPerChunk, threads, xe, xo, out, lanes, MatVec.SIDE_BY_SIDE);
+      } else {
+        side = pass(timed, rowsPerChunk, threads, xe, xo, out, lanes, MatVec.SIDE_BY_SIDE);
+        one = pass(timed, rowsPerChunk, threads, xe, xo, out, lanes, 1);
+      }
+      ratios[r] = (double) side / one;
+    }
+    Arrays.sort(ratios);
+    double median = ratios[ROUNDS / 2];
+    String timedHow = String.format(java.util.Locale.ROOT, "timed at load: %d side by side took %.2fx the time of one",
+        MatVec.SIDE_BY_SIDE, median);
+    return new Choice(median < REQUIRED_GAIN ? MatVec.SIDE_BY_SIDE : 1, timedHow);
+  }
+
+  /** Nanoseconds for one decode-like pass over the matrices. */
+  private static long pass(Bf16Matrix[] matrices, int rowsPerChunk, KernelThreads threads, float[][] xe,
+      float[][] xo, float[][][] out, float[][] lanes, int streams) {
+    long start = System.nanoTime();
+    for (Bf16Matrix w : matrices) {
+      int chunks = (w.rows + rowsPerChunk - 1) / rowsPerChunk;
+      threads.run(chunks, (c, worker) -> MatVec.dots(w, c * rowsPerChunk, Math.min(w.rows, (c + 1) * rowsPerChunk),
+          xe, xo, 1, out[worker], lanes[worker], streams));
+    }
+    return System.nanoTime() - start;
+  }
+}
