@@ -15,7 +15,7 @@ import io.guardtrace.models.kernel.VectorKernels;
  * Measures the memory read bandwidth a decode step can hope for: bytes per token divided by it is the fastest
  * possible decode step. On the CPU, with the Vector API, 1 GiB allocated by libtorch (as the weights are, huge
  * pages included) is read with full-width vector loads on the engine's threads, the way the decode kernels
- * stream weights. Otherwise, and on a GPU, a float32 sum over 1 GiB through libtorch: on the development CPU it
+ * stream weights (one stream per chunk or four side by side, the faster). Otherwise, and on a GPU, a float32 sum over 1 GiB through libtorch: on the development CPU it
  * reached only ~34 GB/s where llama.cpp's decode proves at least 43 (docs/performance.md), so it understates.
  */
 final class MemoryBandwidth {
@@ -33,7 +33,7 @@ final class MemoryBandwidth {
         int threads = Math.max(1, JniUtils.getNumThreads());
         try (KernelThreads pool = new KernelThreads(threads, "guardtrace-bandwidth")) {
           double rate = MemoryRead.gbPerSecond(JniUtils.getByteBuffer((PtNDArray) data, true), pool, 6);
-          return new Measurement(rate, "vector read, " + threads + " threads");
+          return new Measurement(rate, "vector read, " + threads + " threads, best of 1 and 4 streams each");
         }
       }
       double best = 0;
