@@ -45,7 +45,9 @@ done
 
 echo "== libtorch native jar a downstream build resolves, per platform"
 # The resolution below runs offline (a Maven that believes it runs on macOS or Windows cannot open network
-# connections: the JDK then looks for that system's socket classes), so fetch each platform's jar first.
+# connections: the JDK then looks for that system's socket classes), so fetch each platform's jar first, with the
+# dependency plugin at the version the offline runs name (an unversioned goal takes whatever version the local
+# metadata says, 2.8 in one stale repository, whose own dependencies were missing).
 for classifier in linux-x86_64 linux-aarch64 osx-aarch64 win-x86_64; do
   mvn -B -ntp -Dstyle.color=never -q -f "$ROOT/pom.xml" -N -Dmaven.repo.local="$REPO" \
     org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get -Dtransitive=false \
@@ -66,7 +68,7 @@ for case in "Linux:amd64:linux-x86_64" "Linux:aarch64:linux-aarch64" "Mac OS X:a
     -Dmaven.multiModuleProjectDirectory="$ROOT/examples/downstream/java" \
     -Dguardtrace.foreignOs.name="$os" -Dguardtrace.foreignOs.arch="$arch" \
     org.codehaus.plexus.classworlds.launcher.Launcher -B -ntp -Dstyle.color=never -q -o -f "$ROOT/examples/downstream/java/pom.xml" \
-    -Dmaven.repo.local="$REPO" dependency:tree -Dincludes=ai.djl.pytorch:pytorch-native-cpu -DoutputFile="$tree"
+    -Dmaven.repo.local="$REPO" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:tree -Dincludes=ai.djl.pytorch:pytorch-native-cpu -DoutputFile="$tree"
   got=$(grep -o 'ai.djl.pytorch:pytorch-native-cpu:jar:[^:]*' "$tree" | sed 's/.*:jar://' | tr '\n' ' ' | xargs || true)
   rm -f "$tree"
   printf '  %-10s %-8s -> %s\n' "$os" "$arch" "${got:-none}"
