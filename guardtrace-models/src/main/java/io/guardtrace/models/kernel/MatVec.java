@@ -33,7 +33,8 @@ public final class MatVec {
    * How many row streams the single-input kernels can read side by side: a thread's rows split into that many
    * equal runs, read in one loop. Intel cores need several streams in flight to reach the read bandwidth (Xeon
    * with AMX, 2 threads: 29-31 GB/s with four against 23-24 with one, a plain read 30); on an AMD EPYC one
-   * stream already read at a plain read's rate. {@code StreamProbe} picks per machine; the results are the
+   * stream already read at a plain read's rate, though decode steps there were still about 10 % faster with
+   * four. {@code StreamProbe} picks per machine; the results are the
    * same bits either way.
    */
   public static final int SIDE_BY_SIDE = 4;

@@ -9,7 +9,8 @@ import java.util.Arrays;
  * <p>Why measure instead of asking the CPU: which is faster depends on the cores' prefetchers and on how many
  * reads each core can keep in flight, not on an instruction set. On an Intel Xeon (AMX, 2 threads) four streams
  * read at 29-31 GB/s where one reads at 23-24; on an AMD EPYC (Zen 4) one stream already read at a plain read's
- * rate. The two choices give the same bits, so the probe can only change speed. Timing is paired (the two
+ * rate in a standalone loop, yet whole decode steps there took 0.74-1.04x (median 0.90x) the time with four
+ * (docs/performance.md). The two choices give the same bits, so the probe can only change speed. Timing is paired (the two
  * alternate, five rounds, the order flipped each round) because a shared machine's bandwidth moves within
  * seconds. Four streams are kept unless they take at least 3 % longer in the median of the rounds: the probe
  * only has to guard against a loss, and it understates the gain (on the Intel Xeon it measured 0.89-0.96x in four
