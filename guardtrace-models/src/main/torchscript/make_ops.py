@@ -18,6 +18,15 @@ import torch
 
 
 class GuardtraceOps(torch.nn.Module):
+    # Keys per block of libtorch's CPU flash-attention kernel (FlashAttentionKernel.cpp's kv split size, 512 in
+    # libtorch 2.7.1 and 2.13): causal_attention cuts prompts at these boundaries. If a libtorch version splits
+    # otherwise, the bit-for-bit check in TorchOpsTest fails.
+    kv_block: torch.jit.Final[int]
+
+    def __init__(self):
+        super().__init__()
+        self.kv_block = 512
+
     @torch.jit.export
     def to_bf16(self, x: torch.Tensor) -> torch.Tensor:
         return x.to(torch.bfloat16)
@@ -63,6 +72,51 @@ class GuardtraceOps(torch.nn.Module):
     def attention_masked(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor,
                          scale: float) -> torch.Tensor:
         return self.sdpa(q, k, v, mask, scale)
+
+    @torch.jit.export
+    def causal_attention(self, q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, mask: torch.Tensor,
+                         start: int, scale: float) -> torch.Tensor:
+        """attention_masked(q, keys, values, mask) for a causal mask with a cache offset, the same bits, with
+        less work on the CPU: q (kvHeads, groups * L, headDim), rows g * L + i for query position i of group g;
+        keys and values (kvHeads, start + L, headDim); mask (groups * L, start + L), query i seeing keys
+        j <= start + i.
+
+        libtorch's flash kernel skips fully masked key blocks only for its own is_causal, which has no cache
+        offset, so with a mask it computes every block: for an 1,800-token prompt about 40 % of the attention
+        is masked blocks. Here the queries are cut where the key blocks end: each run of query positions whose
+        last visible key falls in key block b attends to keys [0, end of block b) only. Those blocks are the
+        ones (same sizes, same boundaries) the unsplit kernel computes for those rows, and every block left
+        out is fully masked for them, where the kernel's online softmax only adds zeros and scales by one, so
+        the rows come out bit-identical (CausalAttentionTest checks it, bf16 and float32, against the unsplit
+        call; a row's result does not depend on which rows share its kernel call). GPUs (whose kernels split keys otherwise) and prompts within one block
+        take the unsplit call."""
+        kv_heads = keys.size(0)
+        head_dim = keys.size(2)
+        total = keys.size(1)
+        length = total - start
+        groups = q.size(1) // length
+        if q.device.type != "cpu" or total <= self.kv_block:
+            return self.sdpa(q, keys, values, mask, scale)
+        dtype = q.dtype
+        # sdpa attends in float32 on the CPU: widen once, not per block. Each block runs as (kvHeads, groups)
+        # heads of n rows, the keys and values broadcast over the groups and the mask over every head (stride-0
+        # views: group 0's mask rows are every group's), so no block copies its mask or its keys.
+        q4 = q.to(torch.float32).reshape(kv_heads, groups, length, head_dim)
+        k4 = keys.to(torch.float32).unsqueeze(1)
+        v4 = values.to(torch.float32).unsqueeze(1)
+        rows = mask.narrow(0, 0, length).to(torch.float32)
+        outs: List[torch.Tensor] = []
+        b0 = 0
+        while b0 < length:
+            seen = min(total, ((start + b0) // self.kv_block + 1) * self.kv_block)
+            n = seen - start - b0
+            ob = torch.nn.functional.scaled_dot_product_attention(
+                q4.narrow(2, b0, n), k4.narrow(2, 0, seen).expand(kv_heads, groups, seen, head_dim),
+                v4.narrow(2, 0, seen).expand(kv_heads, groups, seen, head_dim),
+                attn_mask=rows.narrow(0, b0, n).narrow(1, 0, seen), scale=scale)
+            outs.append(ob)
+            b0 += n
+        return torch.cat(outs, 2).reshape(kv_heads, groups * length, head_dim).to(dtype)
 
     def sdpa(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: Optional[torch.Tensor],
              scale: float) -> torch.Tensor:
@@ -134,7 +188,10 @@ class GuardtraceOps(torch.nn.Module):
         values = value_cache.narrow(1, 0, total)
         qg = q.reshape(kv_heads, groups * length, head_dim)
         scale = 1.0 / (head_dim ** 0.5)
-        ctx = self.sdpa(qg, keys, values, mask if masked else None, scale)
+        if masked:
+            ctx = self.causal_attention(qg, keys, values, mask, start, scale)
+        else:
+            ctx = self.sdpa(qg, keys, values, None, scale)
         ctx = ctx.reshape(heads, length, head_dim).transpose(0, 1).reshape(length, heads * head_dim)
         return self.output_and_mlp(x, ctx, weights, eps)
 

@@ -76,6 +76,8 @@ public final class TorchOps {
           args[i + 1] = IValue.from((PtNDArray) a);
         } else if (o instanceof Double d) {
           args[i + 1] = IValue.from(d);
+        } else if (o instanceof Long n) {
+          args[i + 1] = IValue.from(n);
         } else if (o instanceof long[] l) {
           args[i + 1] = IValue.listFrom(l);
         } else {
@@ -174,6 +176,25 @@ public final class TorchOps {
    */
   public NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double scale) {
     return call("attention_masked", q, k, v, mask, scale);
+  }
+
+  /**
+   * {@link #attention(NDArray, NDArray, NDArray, NDArray, double)} for a causal mask with a cache offset, with
+   * the same result bit for bit (make_ops.py {@code causal_attention}): on the CPU the queries are cut where
+   * libtorch's flash kernel ends a block of keys, and each run attends only to the key blocks it can see,
+   * skipping the fully masked ones the kernel would otherwise compute. What the decoder layer runs for prompts.
+   *
+   * @param q queries {@code (kvHeads, groups * L, headDim)}, row {@code g * L + i} for position i of group g
+   * @param keys keys {@code (kvHeads, start + L, headDim)}
+   * @param values values, same shape
+   * @param mask additive causal mask {@code (groups * L, start + L)}: row {@code g * L + i} sees keys
+   *     {@code j <= start + i}
+   * @param start the cache position of the first query
+   * @param scale multiplies the scores
+   * @return the attention output, shaped like {@code q}
+   */
+  public NDArray causalAttention(NDArray q, NDArray keys, NDArray values, NDArray mask, int start, double scale) {
+    return call("causal_attention", q, keys, values, mask, (long) start, scale);
   }
 
   /**
