@@ -18,9 +18,9 @@ import torch
 
 
 class GuardtraceOps(torch.nn.Module):
-    # Keys per block of libtorch's CPU flash-attention kernel (FlashAttentionKernel.cpp's kv split size, 512 in
-    # libtorch 2.7.1 and 2.13): causal_attention cuts prompts at these boundaries. If a libtorch version splits
-    # otherwise, the bit-for-bit check in TorchOpsTest fails.
+    # Keys per block of libtorch's CPU flash-attention kernel (its kv split size; 512 in libtorch 2.7.1, which
+    # DJL 0.36 runs): causal_attention cuts prompts at these boundaries. If a libtorch version splits
+    # otherwise, the bit-for-bit check in CausalAttentionTest fails.
     kv_block: torch.jit.Final[int]
 
     def __init__(self):
@@ -88,8 +88,8 @@ class GuardtraceOps(torch.nn.Module):
         ones (same sizes, same boundaries) the unsplit kernel computes for those rows, and every block left
         out is fully masked for them, where the kernel's online softmax only adds zeros and scales by one, so
         the rows come out bit-identical (CausalAttentionTest checks it, bf16 and float32, against the unsplit
-        call; a row's result does not depend on which rows share its kernel call). GPUs (whose kernels split keys otherwise) and prompts within one block
-        take the unsplit call."""
+        call; a row's result does not depend on which rows share its kernel call). GPUs (whose kernels split
+        keys otherwise) and prompts within one block take the unsplit call."""
         kv_heads = keys.size(0)
         head_dim = keys.size(2)
         total = keys.size(1)
