@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
  * A row-major bfloat16 matrix {@code (rows, cols)} in native memory that the kernels read in place (a weight
  * or a KV-cache buffer owned by libtorch). Holds the buffer, not its owner: the owner must outlive it.
  */
-public final class Bf16Matrix {
+public final class Bf16Matrix implements RowMatrix {
   final ByteBuffer buffer; // little endian, absolute reads only
   final Object source; // what VectorAccess.ints reads
   final int rows;
@@ -59,22 +59,19 @@ public final class Bf16Matrix {
     return new Bf16Matrix(buffer, source, offset + from * rowBytes, count, cols);
   }
 
-  /**
-   * Rows.
-   *
-   * @return the row count
-   */
+  @Override
   public int rows() {
     return rows;
   }
 
-  /**
-   * Columns.
-   *
-   * @return the column count
-   */
+  @Override
   public int cols() {
     return cols;
+  }
+
+  @Override
+  public long bytes() {
+    return rows * rowBytes;
   }
 
   /**

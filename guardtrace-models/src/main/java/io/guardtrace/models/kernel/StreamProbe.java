@@ -51,7 +51,7 @@ public final class StreamProbe {
   private StreamProbe() {}
 
   /**
-   * Times one pass over {@code matrices} (whose rows must stream: {@link MatVec#streams}) with each choice and
+   * Times one pass over {@code matrices} (whose rows must stream: {@link RowMatrix#streams}) with each choice and
    * picks the faster, unless {@link #PROPERTY} fixes it.
    *
    * @param matrices weights of one shape, as a decode step reads them (for example every layer's gate/up)
@@ -60,7 +60,7 @@ public final class StreamProbe {
    * @return the choice
    * @throws IllegalArgumentException when the property holds something other than 1 or 4
    */
-  public static Choice choose(Bf16Matrix[] matrices, int rowsPerChunk, KernelThreads threads) {
+  public static Choice choose(RowMatrix[] matrices, int rowsPerChunk, KernelThreads threads) {
     String fixed = System.getProperty(PROPERTY);
     if (fixed != null) {
       int n = switch (fixed.trim()) {
@@ -74,20 +74,20 @@ public final class StreamProbe {
     long started = System.nanoTime();
     long bytes = 0;
     int used = 0;
-    while (used < matrices.length && bytes < PASS_BYTES && MatVec.streams(matrices[used])) {
-      bytes += matrices[used].rowBytes * matrices[used].rows;
+    while (used < matrices.length && bytes < PASS_BYTES && RowMatrix.streams(matrices[used])) {
+      bytes += matrices[used].bytes();
       used++;
     }
     if (bytes < MIN_BYTES) {
       return new Choice(1, "not timed: " + (bytes >> 20) + " MB of streaming weights");
     }
-    Bf16Matrix[] timed = Arrays.copyOf(matrices, used);
-    int cols = timed[0].cols;
+    RowMatrix[] timed = Arrays.copyOf(matrices, used);
+    int cols = timed[0].cols();
     float[][] xe = new float[1][cols / 2];
     float[][] xo = new float[1][cols / 2];
     Arrays.fill(xe[0], 0.01f);
     Arrays.fill(xo[0], -0.01f);
-    int maxRows = Arrays.stream(timed).mapToInt(Bf16Matrix::rows).max().orElse(0);
+    int maxRows = Arrays.stream(timed).mapToInt(RowMatrix::rows).max().orElse(0);
     float[][][] out = new float[threads.size()][1][maxRows];
     float[][] lanes = new float[threads.size()][MatVec.lanes()];
     // warm-up until both loops run compiled: one pass takes some 40 ms, less than the JIT needs
@@ -118,12 +118,13 @@ public final class StreamProbe {
   }
 
   /** Nanoseconds for one decode-like pass over the matrices. */
-  private static long pass(Bf16Matrix[] matrices, int rowsPerChunk, KernelThreads threads, float[][] xe,
+  private static long pass(RowMatrix[] matrices, int rowsPerChunk, KernelThreads threads, float[][] xe,
       float[][] xo, float[][][] out, float[][] lanes, int streams) {
     long start = System.nanoTime();
-    for (Bf16Matrix w : matrices) {
-      int chunks = (w.rows + rowsPerChunk - 1) / rowsPerChunk;
-      threads.run(chunks, (c, worker) -> MatVec.dots(w, c * rowsPerChunk, Math.min(w.rows, (c + 1) * rowsPerChunk),
+    for (RowMatrix w : matrices) {
+      int rows = w.rows();
+      int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
+      threads.run(chunks, (c, worker) -> RowMatrix.dots(w, c * rowsPerChunk, Math.min(rows, (c + 1) * rowsPerChunk),
           xe, xo, 1, out[worker], lanes[worker], streams));
     }
     return System.nanoTime() - start;

@@ -6,8 +6,10 @@ import java.lang.invoke.MethodType;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.jspecify.annotations.Nullable;
 
@@ -26,23 +28,32 @@ final class VectorAccess {
   static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
   /** Floats of the same vector size. */
   static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+  /** Bytes of a quarter of that size: one byte per float lane, so {@code B2F} widens one load to one vector. */
+  static final VectorSpecies<Byte> BYTES =
+      VectorSpecies.of(byte.class, VectorShape.forBitSize(FLOATS.vectorBitSize() / 4));
 
   private static final @Nullable MethodHandle LOAD; // (VectorSpecies, Object source, long byteOffset, ByteOrder)
+  private static final @Nullable MethodHandle LOAD_BYTES; // the same for ByteVector
   private static final @Nullable MethodHandle SOURCE; // (Buffer) -> Object
   private static final String API;
 
   static {
     MethodHandle load = null;
+    MethodHandle loadBytes = null;
     MethodHandle source = null;
     String api = "none";
     MethodHandles.Lookup lookup = MethodHandles.lookup();
     MethodType loadType = MethodType.methodType(IntVector.class, VectorSpecies.class, Object.class, long.class,
         ByteOrder.class);
+    MethodType loadBytesType = loadType.changeReturnType(ByteVector.class);
     try {
       Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
       load = lookup.findStatic(IntVector.class, "fromMemorySegment",
           MethodType.methodType(IntVector.class, VectorSpecies.class, segment, long.class, ByteOrder.class))
           .asType(loadType);
+      loadBytes = lookup.findStatic(ByteVector.class, "fromMemorySegment",
+          MethodType.methodType(ByteVector.class, VectorSpecies.class, segment, long.class, ByteOrder.class))
+          .asType(loadBytesType);
       source = lookup.findStatic(segment, "ofBuffer", MethodType.methodType(segment, Buffer.class))
           .asType(MethodType.methodType(Object.class, Buffer.class));
       api = "MemorySegment";
@@ -51,13 +62,16 @@ final class VectorAccess {
         IntVector.class.getMethod("fromByteBuffer", VectorSpecies.class, ByteBuffer.class, int.class,
             ByteOrder.class);
         load = lookup.findStatic(VectorAccess.class, "fromByteBuffer", loadType);
+        loadBytes = lookup.findStatic(VectorAccess.class, "bytesFromByteBuffer", loadBytesType);
         source = MethodHandles.identity(Buffer.class).asType(MethodType.methodType(Object.class, Buffer.class));
         api = "ByteBuffer";
       } catch (ReflectiveOperationException | RuntimeException e2) {
         load = null;
+        loadBytes = null;
       }
     }
     LOAD = load;
+    LOAD_BYTES = loadBytes;
     SOURCE = source;
     API = api;
   }
@@ -66,7 +80,7 @@ final class VectorAccess {
 
   /** Null when the kernels can run, else why not. */
   static @Nullable String unsupportedReason() {
-    if (LOAD == null || SOURCE == null) {
+    if (LOAD == null || LOAD_BYTES == null || SOURCE == null) {
       return "this JDK's Vector API has neither fromMemorySegment nor fromByteBuffer";
     }
     if (INTS.vectorBitSize() < 256) {
@@ -103,10 +117,28 @@ final class VectorAccess {
     }
   }
 
+  /** {@code BYTES.length()} bytes at {@code byteOffset} of a {@link #source}. */
+  static ByteVector bytes(Object source, long byteOffset) {
+    try {
+      return (ByteVector) LOAD_BYTES.invokeExact(BYTES, source, byteOffset, ByteOrder.LITTLE_ENDIAN);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
   /** The JDK 17–19 load (called through {@link #LOAD}; never linked on newer JDKs). */
   @SuppressWarnings("unused")
   private static IntVector fromByteBuffer(VectorSpecies<Integer> species, Object source, long byteOffset,
       ByteOrder order) {
     return IntVector.fromByteBuffer(species, (ByteBuffer) source, (int) byteOffset, order);
+  }
+
+  /** The JDK 17–19 byte load (called through {@link #LOAD_BYTES}; never linked on newer JDKs). */
+  @SuppressWarnings("unused")
+  private static ByteVector bytesFromByteBuffer(VectorSpecies<Byte> species, Object source, long byteOffset,
+      ByteOrder order) {
+    return ByteVector.fromByteBuffer(species, (ByteBuffer) source, (int) byteOffset, order);
   }
 }
