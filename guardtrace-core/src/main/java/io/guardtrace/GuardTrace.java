@@ -761,15 +761,23 @@ public final class GuardTrace implements AutoCloseable {
     }
 
     /**
-     * {@code auto}, {@code float32} or {@code bfloat16}.
+     * {@code auto} (the default), {@code float32}, {@code bfloat16} or {@code int8}.
+     *
+     * <p>{@code auto} picks bfloat16 on GPUs and on CPUs that multiply it natively (AVX512-BF16, AMX), else
+     * float32. {@code int8} is an opt-in speed/accuracy trade for the CPU: bfloat16, except that each generated
+     * token reads int8 copies of the language model's linear layers (one scale per output row), about half the
+     * bytes, so decoding is up to about twice as fast; logits then differ slightly from bfloat16's and greedy
+     * output may differ after some tokens (docs/performance.md measures it). It needs the JVM option
+     * {@code --add-modules jdk.incubator.vector} and costs half the bfloat16 weights' memory on top of them;
+     * loading fails with a {@link ModelLoadException} where it cannot run (on a GPU, or without the Vector API).
      *
      * @param dtype the precision
      * @return this builder
      */
     public Builder dtype(String dtype) {
       Objects.requireNonNull(dtype, "dtype");
-      if (!dtype.matches("auto|float32|bfloat16")) {
-        throw new IllegalArgumentException("dtype must be auto, float32 or bfloat16, was '" + dtype + "'");
+      if (!dtype.matches("auto|float32|bfloat16|int8")) {
+        throw new IllegalArgumentException("dtype must be auto, float32, bfloat16 or int8, was '" + dtype + "'");
       }
       this.dtype = dtype;
       return this;

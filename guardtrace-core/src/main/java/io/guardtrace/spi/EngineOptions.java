@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param modelDir a local directory in Hugging Face layout (core resolves ids to directories before this)
  * @param device {@code "auto"}, {@code "cpu"}, {@code "gpu"} or {@code "gpu:N"}
- * @param dtype {@code "auto"}, {@code "float32"} or {@code "bfloat16"}
+ * @param dtype {@code "auto"}, {@code "float32"}, {@code "bfloat16"} or {@code "int8"} (bfloat16 with int8
+ *     decode weights)
  * @param minPixels overrides {@code preprocessor_config.json}'s min_pixels, or null
  * @param maxPixels overrides {@code preprocessor_config.json}'s max_pixels, or null
  * @param maxDecodedPixels images declaring more pixels than this (width x height, from the header) are
@@ -35,7 +36,8 @@ public record EngineOptions(
    *
    * @param modelDir a local directory in Hugging Face layout (core resolves ids to directories before this)
    * @param device {@code "auto"}, {@code "cpu"}, {@code "gpu"} or {@code "gpu:N"}
-   * @param dtype {@code "auto"}, {@code "float32"} or {@code "bfloat16"}
+   * @param dtype {@code "auto"}, {@code "float32"}, {@code "bfloat16"} or {@code "int8"} (bfloat16 with int8
+   *     decode weights)
    * @param minPixels overrides {@code preprocessor_config.json}'s min_pixels, or null
    * @param maxPixels overrides {@code preprocessor_config.json}'s max_pixels, or null
    * @param maxDecodedPixels images declaring more pixels than this (width x height, from the header) are

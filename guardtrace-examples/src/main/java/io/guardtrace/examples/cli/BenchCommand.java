@@ -48,7 +48,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N.")
   String device;
 
-  @Option(names = "--dtype", defaultValue = "auto", description = "auto, float32 or bfloat16.")
+  @Option(names = "--dtype", defaultValue = "auto",
+      description = "auto, float32, bfloat16 or int8 (bfloat16 with int8 decode weights).")
   String dtype;
 
   @Option(names = "--prompt-tokens", defaultValue = "512",

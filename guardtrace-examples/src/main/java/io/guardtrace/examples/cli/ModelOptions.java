@@ -22,7 +22,7 @@ final class ModelOptions {
       defaultValue = "auto")
   String device;
 
-  @Option(names = "--dtype", description = "auto, float32 or bfloat16. Default: ${DEFAULT-VALUE}.",
+  @Option(names = "--dtype", description = "auto, float32, bfloat16 or int8. Default: ${DEFAULT-VALUE}.",
       defaultValue = "auto")
   String dtype;
 

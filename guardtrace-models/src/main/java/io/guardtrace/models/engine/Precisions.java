@@ -2,6 +2,7 @@ package io.guardtrace.models.engine;
 
 import ai.djl.Device;
 import io.guardtrace.ModelLoadException;
+import io.guardtrace.models.CpuFlags;
 import io.guardtrace.models.weights.TensorLoader;
 import java.util.Locale;
 
@@ -9,22 +10,24 @@ import java.util.Locale;
 final class Precisions {
   private Precisions() {}
 
-  static boolean cpuHasBf16() {
-    try {
-      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/cpuinfo"))) {
-        if (line.startsWith("flags")) {
-          return line.contains(" avx512_bf16") || line.contains(" amx_bf16");
-        }
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      return false;
-    }
-    return false;
+  /**
+   * Whether {@code dtype} asks for int8 decode weights: bfloat16 compute, with the decode step's linear layers
+   * and output head read as per-row int8 (opt-in; docs/performance.md measures the logit error).
+   */
+  static boolean int8Decode(String dtype) {
+    return "int8".equals(dtype.trim().toLowerCase(Locale.ROOT));
   }
 
   static TensorLoader.Precision select(String dtype, Device device) {
     String d = dtype.trim().toLowerCase(Locale.ROOT);
     switch (d) {
+      case "int8" -> {
+        if (device.isGpu()) {
+          throw new ModelLoadException("dtype int8 (int8 decode weights) runs on the CPU only, not on " + device
+              + "; use bfloat16 there");
+        }
+        return TensorLoader.Precision.BFLOAT16;
+      }
       case "float32", "fp32", "f32" -> {
         return TensorLoader.Precision.FLOAT32;
       }
@@ -33,9 +36,10 @@ final class Precisions {
       }
       case "auto" -> {
         // bfloat16 where the hardware multiplies it natively (CUDA, or x86 with AVX512-BF16 / AMX), else float32
-        return device.isGpu() || cpuHasBf16() ? TensorLoader.Precision.BFLOAT16 : TensorLoader.Precision.FLOAT32;
+        return device.isGpu() || CpuFlags.bf16() ? TensorLoader.Precision.BFLOAT16 : TensorLoader.Precision.FLOAT32;
       }
-      default -> throw new ModelLoadException("dtype '" + dtype + "' is not supported; use auto, float32 or bfloat16");
+      default -> throw new ModelLoadException(
+          "dtype '" + dtype + "' is not supported; use auto, float32, bfloat16 or int8");
     }
   }
 }

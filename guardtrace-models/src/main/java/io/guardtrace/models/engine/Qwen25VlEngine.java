@@ -112,6 +112,7 @@ public final class Qwen25VlEngine implements Engine {
         files.has(GENERATION_CONFIG) ? files.file(GENERATION_CONFIG) : null, configFile, config.text().vocabSize());
     Device device = DeviceSelector.select(options.device());
     TensorLoader.Precision precision = Precisions.select(options.dtype(), device);
+    boolean int8Decode = Precisions.int8Decode(options.dtype());
     if (options.threads() > 0) {
       ai.djl.pytorch.jni.JniUtils.setNumThreads(options.threads());
     }
@@ -127,12 +128,13 @@ public final class Qwen25VlEngine implements Engine {
       textLoader = new TensorLoader(device, precision);
       // the decoder owns textLoader once built; if its constructor fails part-way, closing textLoader frees
       // what was loaded
-      decoder = new TextDecoder(config.text(), store, textLoader);
+      decoder = new TextDecoder(config.text(), store, textLoader, int8Decode);
       textLoader.finishLoading();
       batcher = DecodeBatcher.create(decoder, decodeBatchSetting());
       vision = VisionPath.open(imageConfig, visionConfig, store, device, precision, options);
-      String identity = "qwen2_5_vl:" + dir.toAbsolutePath().normalize() + ":" + precision + ":"
-          + vision.identity();
+      // verdicts of int8 decode weights differ from bfloat16's, so they are cached apart
+      String identity = "qwen2_5_vl:" + dir.toAbsolutePath().normalize() + ":" + precision
+          + (int8Decode ? "+int8-decode" : "") + ":" + vision.identity();
       Qwen25VlEngine engine = new Qwen25VlEngine(dir, config, generation, tokenizer, store, decoder, batcher,
           vision, identity, device, options.prefixCache());
       LOG.info("loaded model {} on {} ({}) in {} ms; decode kernels: {}", dir, device, precision,

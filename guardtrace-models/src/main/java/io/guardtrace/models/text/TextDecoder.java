@@ -8,8 +8,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.guardtrace.ModelLoadException;
+import io.guardtrace.models.CpuFlags;
 import io.guardtrace.models.config.TextConfig;
 import io.guardtrace.models.kernel.Bf16Matrix;
+import io.guardtrace.models.kernel.Int8Matrix;
+import io.guardtrace.models.kernel.KernelThreads;
+import io.guardtrace.models.kernel.RowMatrix;
 import io.guardtrace.models.kernel.VectorKernels;
 import io.guardtrace.models.torch.TorchOps;
 import io.guardtrace.models.weights.TensorLoader;
@@ -29,6 +34,9 @@ import org.jspecify.annotations.Nullable;
  * the CPU run on guardtrace's Java Vector API kernels ({@link VectorDecoder}) when {@link VectorKernels} says
  * they can: they read the same weight tensors in place, at close to the memory bandwidth. Elsewhere decode
  * steps run the same TorchScript layer as prefill.
+ *
+ * <p>With int8 decode weights (opt-in) the Java decode step reads int8 copies of the linear layers and the
+ * output head, quantised per output row at load ({@link Int8Matrix}); prefill keeps the bf16 weights.
  */
 public final class TextDecoder implements AutoCloseable {
   private final TextConfig cfg;
@@ -39,6 +47,8 @@ public final class TextDecoder implements AutoCloseable {
   private final TorchOps.TensorList[] layers; // each layer's weights, one list per layer
   private final TorchOps ops;
   private final @Nullable VectorDecoder vector;
+  private final boolean int8Decode;
+  private long quantizeNanos; // time spent quantising to int8 during the load
 
   /**
    * Loads the decoder's weights from {@code store} with {@code loader} (which decides device and dtype).
@@ -48,8 +58,32 @@ public final class TextDecoder implements AutoCloseable {
    * @param loader places weights on a device in a precision
    */
   public TextDecoder(TextConfig cfg, WeightStore store, TensorLoader loader) {
+    this(cfg, store, loader, false);
+  }
+
+  /**
+   * Loads the decoder's weights, and with {@code int8Decode} int8 copies of its linear layers and output head
+   * for the Java decode step: about half the bytes per decode step, at half the bf16 weights' memory more.
+   *
+   * @param cfg the text model's configuration
+   * @param store the checkpoint
+   * @param loader places weights on a device in a precision
+   * @param int8Decode whether decode steps read int8 weights
+   * @throws ModelLoadException when int8 weights are asked for where the Java decode step cannot run (not
+   *     bfloat16 on the CPU with the Vector API: {@link VectorKernels})
+   */
+  public TextDecoder(TextConfig cfg, WeightStore store, TensorLoader loader, boolean int8Decode) {
     this.cfg = cfg;
     this.loader = loader;
+    this.int8Decode = int8Decode;
+    // the Java kernels read plain row-major bf16 weights, so oneDNN's packed layout is not used with them
+    boolean javaDecode = loader.precision() == TensorLoader.Precision.BFLOAT16
+        && ai.djl.Device.Type.CPU.equals(loader.device().getDeviceType()) && VectorKernels.available();
+    if (int8Decode && !javaDecode) {
+      throw new ModelLoadException("int8 decode weights run on guardtrace's Java kernels, which need bfloat16 on "
+          + "the CPU (here " + loader.precision() + " on " + loader.device() + ") and the Vector API ("
+          + VectorKernels.describe() + ")");
+    }
     int h = cfg.hiddenSize();
     int hd = cfg.headDim();
     int qDim = cfg.numHeads() * hd;
@@ -67,48 +101,76 @@ public final class TextDecoder implements AutoCloseable {
     }
     finalNorm = loader.loadNorm(store, store.text("norm.weight"), h);
     layers = new TorchOps.TensorList[cfg.numLayers()];
-    // the Java kernels read plain row-major bf16 weights, so oneDNN's packed layout is not used with them
-    boolean javaDecode = loader.precision() == TensorLoader.Precision.BFLOAT16
-        && ai.djl.Device.Type.CPU.equals(loader.device().getDeviceType()) && VectorKernels.available();
     VectorDecoder.Layer[] vectorLayers = javaDecode ? new VectorDecoder.Layer[layers.length] : null;
-    for (int i = 0; i < layers.length; i++) {
-      String p = "layers." + i + ".";
-      NDArray qkvW = loader.loadConcat(store, new String[] {
-          store.text(p + "self_attn.q_proj.weight"), store.text(p + "self_attn.k_proj.weight"),
-          store.text(p + "self_attn.v_proj.weight")}, new long[][] {{qDim, h}, {kvDim, h}, {kvDim, h}});
-      NDArray qkvB = loader.loadConcat(store, new String[] {
-          store.text(p + "self_attn.q_proj.bias"), store.text(p + "self_attn.k_proj.bias"),
-          store.text(p + "self_attn.v_proj.bias")}, new long[][] {{qDim}, {kvDim}, {kvDim}});
-      NDArray gateUp = loader.loadConcat(store, new String[] {
-          store.text(p + "mlp.gate_proj.weight"), store.text(p + "mlp.up_proj.weight")},
-          new long[][] {{cfg.intermediateSize(), h}, {cfg.intermediateSize(), h}});
-      NDArray inNorm = loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h); // (hidden)
-      NDArray o = loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim);
-      NDArray postNorm = loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h);
-      NDArray down = loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize());
-      if (vectorLayers != null) {
-        vectorLayers[i] = new VectorDecoder.Layer(values(inNorm), matrix(qkvW), values(qkvB), matrix(o),
-            values(postNorm), matrix(gateUp), matrix(down));
-      } else {
-        qkvW = loader.forDecoderLinear(qkvW);
-        o = loader.forDecoderLinear(o);
-        gateUp = loader.forDecoderLinear(gateUp);
-        down = loader.forDecoderLinear(down);
+    int threads = Math.max(1, JniUtils.getNumThreads());
+    // With int8 decode weights the bf16 matrices serve prefill only, so where oneDNN's packed layout makes
+    // prefill faster (AMX: 0.85-0.92x the plain layout's time) they take it; on an AMD EPYC without AMX the
+    // plain layout was the faster one (docs/performance.md).
+    boolean packForPrefill = int8Decode && CpuFlags.amx();
+    try (KernelThreads quantizer = int8Decode ? new KernelThreads(threads, "guardtrace-quantize") : null) {
+      for (int i = 0; i < layers.length; i++) {
+        String p = "layers." + i + ".";
+        NDArray qkvW = loader.loadConcat(store, new String[] {
+            store.text(p + "self_attn.q_proj.weight"), store.text(p + "self_attn.k_proj.weight"),
+            store.text(p + "self_attn.v_proj.weight")}, new long[][] {{qDim, h}, {kvDim, h}, {kvDim, h}});
+        NDArray qkvB = loader.loadConcat(store, new String[] {
+            store.text(p + "self_attn.q_proj.bias"), store.text(p + "self_attn.k_proj.bias"),
+            store.text(p + "self_attn.v_proj.bias")}, new long[][] {{qDim}, {kvDim}, {kvDim}});
+        NDArray gateUp = loader.loadConcat(store, new String[] {
+            store.text(p + "mlp.gate_proj.weight"), store.text(p + "mlp.up_proj.weight")},
+            new long[][] {{cfg.intermediateSize(), h}, {cfg.intermediateSize(), h}});
+        NDArray inNorm = loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h); // (hidden)
+        NDArray o = loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim);
+        NDArray postNorm = loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h);
+        NDArray down = loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize());
+        if (vectorLayers != null) {
+          vectorLayers[i] = new VectorDecoder.Layer(values(inNorm), decodeMatrix(qkvW, quantizer), values(qkvB),
+              decodeMatrix(o, quantizer), values(postNorm), decodeMatrix(gateUp, quantizer),
+              decodeMatrix(down, quantizer));
+        }
+        if (vectorLayers == null || packForPrefill) {
+          qkvW = loader.forDecoderLinear(qkvW);
+          o = loader.forDecoderLinear(o);
+          gateUp = loader.forDecoderLinear(gateUp);
+          down = loader.forDecoderLinear(down);
+        }
+        // the order is make_ops.py's decoder_layer contract; the four matrices may be packed for oneDNN.
+        // The loader owns the list too, so a load failing at a later layer frees this one with the loader.
+        layers[i] = loader.own(new TorchOps.TensorList(
+            inNorm, // (hidden)
+            qkvW, // ((heads + 2 * kvHeads) * headDim, hidden)
+            qkvB, // ((heads + 2 * kvHeads) * headDim)
+            o, // (hidden, heads * headDim)
+            postNorm, // (hidden)
+            gateUp, // (2 * intermediate, hidden)
+            down)); // (hidden, intermediate)
       }
-      // the order is make_ops.py's decoder_layer contract; the four matrices may be packed for oneDNN.
-      // The loader owns the list too, so a load failing at a later layer frees this one with the loader.
-      layers[i] = loader.own(new TorchOps.TensorList(
-          inNorm, // (hidden)
-          qkvW, // ((heads + 2 * kvHeads) * headDim, hidden)
-          qkvB, // ((heads + 2 * kvHeads) * headDim)
-          o, // (hidden, heads * headDim)
-          postNorm, // (hidden)
-          gateUp, // (2 * intermediate, hidden)
-          down)); // (hidden, intermediate)
+      vector = vectorLayers == null ? null : new VectorDecoder(cfg, matrix(embed), decodeMatrix(lmHead, quantizer),
+          values(finalNorm), vectorLayers, threads);
     }
-    vector = vectorLayers == null ? null : new VectorDecoder(cfg, matrix(embed), matrix(lmHead),
-        values(finalNorm), vectorLayers, Math.max(1, JniUtils.getNumThreads()));
     ops = loader.torch();
+  }
+
+  /**
+   * What the Java decode step reads for a linear weight: the bf16 tensor in place, or with int8 decode weights
+   * ({@code quantizer} not null) an int8 tensor of the same shape, owned by the loader, quantised from it now
+   * with rows split across the quantizer's threads.
+   */
+  private RowMatrix decodeMatrix(NDArray weight, @Nullable KernelThreads quantizer) {
+    Bf16Matrix bf16 = matrix(weight);
+    if (quantizer == null) {
+      return bf16;
+    }
+    // uninitialised: the quantising threads write (and so first touch) every page
+    NDArray bytes = loader.manager().create(weight.getShape(), DataType.INT8);
+    Int8Matrix int8 = Int8Matrix.over(JniUtils.getByteBuffer((PtNDArray) bytes, true), bf16.rows(), bf16.cols());
+    int rows = bf16.rows();
+    int rowsPerChunk = 256;
+    long start = System.nanoTime();
+    quantizer.run((rows + rowsPerChunk - 1) / rowsPerChunk,
+        (c, worker) -> int8.quantize(bf16, c * rowsPerChunk, Math.min(rows, (c + 1) * rowsPerChunk)));
+    quantizeNanos += System.nanoTime() - start;
+    return int8;
   }
 
   /** A bf16 weight's memory as a kernel matrix (the tensor is contiguous and outlives the matrix). */
@@ -143,7 +205,9 @@ public final class TextDecoder implements AutoCloseable {
       return "libtorch (float32)";
     }
     if (vector != null) {
-      return vector.describe();
+      String quantized = int8Decode
+          ? String.format(java.util.Locale.ROOT, "; quantised to int8 at load in %.1f s", quantizeNanos / 1e9) : "";
+      return vector.describe() + quantized;
     }
     if (VectorKernels.available()) {
       return "libtorch (" + loader.device() + ")";
@@ -162,7 +226,8 @@ public final class TextDecoder implements AutoCloseable {
 
   /**
    * Bytes of weights one decode step reads: every layer's matrices, biases and norms, the final norm and the
-   * output head. Divided by the machine's memory bandwidth this is the floor of a decode step's time.
+   * output head (the linear layers' and head's int8 bytes and row scales with int8 decode weights). Divided by
+   * the machine's memory bandwidth this is the floor of a decode step's time.
    *
    * @return the bytes per decode step
    */
@@ -171,9 +236,14 @@ public final class TextDecoder implements AutoCloseable {
     long q = (long) cfg.numHeads() * cfg.headDim();
     long qkv = q + 2L * cfg.numKvHeads() * cfg.headDim();
     long inter = cfg.intermediateSize();
-    long perLayer = h * qkv + qkv + h * q + 2 * inter * h + h * inter + 2 * h;
-    long params = cfg.numLayers() * perLayer + h + (long) cfg.vocabSize() * h;
-    return params * (loader.precision() == TensorLoader.Precision.BFLOAT16 ? 2 : 4);
+    long vocab = cfg.vocabSize();
+    long linear = cfg.numLayers() * (h * qkv + h * q + 2 * inter * h + h * inter) + vocab * h;
+    long other = cfg.numLayers() * (qkv + 2 * h) + h; // biases and norms
+    if (int8Decode) {
+      long scaledRows = cfg.numLayers() * (qkv + h + 2 * inter + h) + vocab; // a float32 scale per row
+      return linear + 4 * scaledRows + 2 * other;
+    }
+    return (linear + other) * (loader.precision() == TensorLoader.Precision.BFLOAT16 ? 2 : 4);
   }
 
   /** Layer {@code i}'s weights as handed to the fused layer (for {@link DecodeBatchProbe}). */

@@ -6,8 +6,10 @@ import io.guardtrace.models.config.TextConfig;
 import io.guardtrace.models.kernel.Bf16;
 import io.guardtrace.models.kernel.Bf16Matrix;
 import io.guardtrace.models.kernel.DecodeAttention;
+import io.guardtrace.models.kernel.Int8Matrix;
 import io.guardtrace.models.kernel.KernelThreads;
 import io.guardtrace.models.kernel.MatVec;
+import io.guardtrace.models.kernel.RowMatrix;
 import io.guardtrace.models.kernel.StreamProbe;
 import io.guardtrace.models.kernel.VectorKernels;
 import java.util.concurrent.locks.ReentrantLock;
@@ -16,7 +18,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The bfloat16 decode step of {@link TextDecoder} on guardtrace's own CPU kernels ({@code kernel} package): one
  * new token of each of several sequences through every layer and the output head, reading each
- * weight once per step straight from libtorch's tensors, with the KV caches read and written in place.
+ * weight once per step straight from libtorch's tensors, with the KV caches read and written in place. With the
+ * opt-in int8 precision the linear layers and the output head read int8 copies of the weights instead
+ * ({@link Int8Matrix}); everything else is the same.
  *
  * <p>It computes what the TorchScript layer ({@code make_ops.py decoder_layer}) computes, with libtorch's bf16
  * rounding after every elementwise op (RMSNorm normalised in float32; rotary, residual adds and SwiGLU in bf16)
@@ -39,15 +43,15 @@ final class VectorDecoder implements AutoCloseable {
    */
   private static final int CHUNK_BYTES = 2 << 20;
 
-  /** One decoder layer's weights: matrices in libtorch's memory, norms and bias as bf16 values. */
+  /** One decoder layer's weights: matrices in native memory (bf16 or int8), norms and bias as bf16 values. */
   record Layer(
       float[] inputNorm, // (hidden)
-      Bf16Matrix qkv, // ((heads + 2 * kvHeads) * headDim, hidden)
+      RowMatrix qkv, // ((heads + 2 * kvHeads) * headDim, hidden)
       float[] qkvBias, // ((heads + 2 * kvHeads) * headDim)
-      Bf16Matrix o, // (hidden, heads * headDim)
+      RowMatrix o, // (hidden, heads * headDim)
       float[] postNorm, // (hidden)
-      Bf16Matrix gateUp, // (2 * intermediate, hidden): gate rows, then up rows
-      Bf16Matrix down) {} // (hidden, intermediate)
+      RowMatrix gateUp, // (2 * intermediate, hidden): gate rows, then up rows
+      RowMatrix down) {} // (hidden, intermediate)
 
   private final int hidden;
   private final int headDim;
@@ -59,7 +63,7 @@ final class VectorDecoder implements AutoCloseable {
   private final float eps;
   private final float scale;
   private final Bf16Matrix embed; // (vocab, hidden)
-  private final Bf16Matrix head; // (vocab, hidden)
+  private final RowMatrix head; // (vocab, hidden)
   private final float[] finalNorm; // (hidden)
   private final Layer[] layers;
   private final KernelThreads threads;
@@ -105,7 +109,7 @@ final class VectorDecoder implements AutoCloseable {
   // row streams each thread reads side by side for a lone sequence (MatVec.SIDE_BY_SIDE or 1), and why
   private final StreamProbe.Choice streams;
 
-  VectorDecoder(TextConfig cfg, Bf16Matrix embed, Bf16Matrix head, float[] finalNorm, Layer[] layers,
+  VectorDecoder(TextConfig cfg, Bf16Matrix embed, RowMatrix head, float[] finalNorm, Layer[] layers,
       int threads) {
     this.hidden = cfg.hiddenSize();
     this.headDim = cfg.headDim();
@@ -125,12 +129,13 @@ final class VectorDecoder implements AutoCloseable {
     this.gateUpRows = chunkRows(2 * hidden);
     this.downRows = chunkRows(inter);
     this.headRows = chunkRows(hidden);
-    this.actPacked = MatVec.streamsPacked(layers[0].down()) ? new int[inter / 2] : null;
+    this.actPacked = layers[0].down() instanceof Bf16Matrix down && MatVec.streamsPacked(down)
+        ? new int[inter / 2] : null;
     lanes = new float[threads][MatVec.lanes()];
     rotated = new float[threads][headDim];
     scores = new float[threads][256];
     layer = layers[0];
-    Bf16Matrix[] gateUps = new Bf16Matrix[layers.length];
+    RowMatrix[] gateUps = new RowMatrix[layers.length];
     for (int i = 0; i < layers.length; i++) {
       gateUps[i] = layers[i].gateUp();
     }
@@ -144,7 +149,8 @@ final class VectorDecoder implements AutoCloseable {
    */
   String describe() {
     int n = streams.streams();
-    return VectorKernels.describe(n + (n == 1 ? " row stream" : " row streams") + " per thread, "
+    String weights = head instanceof Int8Matrix ? "int8 weights, " : "";
+    return VectorKernels.describe(weights + n + (n == 1 ? " row stream" : " row streams") + " per thread, "
         + streams.reason());
   }
 
@@ -292,7 +298,7 @@ final class VectorDecoder implements AutoCloseable {
   /** One head's rows of the fused q/k/v projection: bias, rotary, and the key/value cache writes. */
   private void qkvChunk(int c, int worker) {
     int r0 = c * headDim;
-    MatVec.dots(layer.qkv(), r0, r0 + headDim, normE, normO, m, qkv, lanes[worker], streams.streams());
+    RowMatrix.dots(layer.qkv(), r0, r0 + headDim, normE, normO, m, qkv, lanes[worker], streams.streams());
     float[] bias = layer.qkvBias();
     float[] rot = rotated[worker];
     for (int i = 0; i < m; i++) {
@@ -334,7 +340,7 @@ final class VectorDecoder implements AutoCloseable {
     if (packed != null) {
       int r0 = c * downRows;
       int r1 = Math.min(hidden, r0 + downRows);
-      MatVec.dotsPacked(layer.down(), r0, r1, packed, proj[0], r0, lanes[worker], streams.streams());
+      MatVec.dotsPacked((Bf16Matrix) layer.down(), r0, r1, packed, proj[0], r0, lanes[worker], streams.streams());
       addResidual(r0, r1);
       return;
     }
@@ -350,10 +356,10 @@ final class VectorDecoder implements AutoCloseable {
   }
 
   /** Rows of o_proj or down_proj and the residual add: {@code x = x + round(linear(in))}. */
-  private void residualChunk(Bf16Matrix w, int rows, float[][] inE, float[][] inO, int c, int worker) {
+  private void residualChunk(RowMatrix w, int rows, float[][] inE, float[][] inO, int c, int worker) {
     int r0 = c * rows;
     int r1 = Math.min(hidden, r0 + rows);
-    MatVec.dots(w, r0, r1, inE, inO, m, proj, lanes[worker], streams.streams());
+    RowMatrix.dots(w, r0, r1, inE, inO, m, proj, lanes[worker], streams.streams());
     addResidual(r0, r1);
   }
 
@@ -372,9 +378,9 @@ final class VectorDecoder implements AutoCloseable {
   private void gateUpChunk(int c, int worker) {
     int j0 = c * gateUpRows;
     int j1 = Math.min(inter, j0 + gateUpRows);
-    Bf16Matrix w = layer.gateUp();
-    MatVec.dots(w, j0, j1, normE, normO, m, gateUp, lanes[worker], streams.streams());
-    MatVec.dots(w, inter + j0, inter + j1, normE, normO, m, gateUp, lanes[worker], streams.streams());
+    RowMatrix w = layer.gateUp();
+    RowMatrix.dots(w, j0, j1, normE, normO, m, gateUp, lanes[worker], streams.streams());
+    RowMatrix.dots(w, inter + j0, inter + j1, normE, normO, m, gateUp, lanes[worker], streams.streams());
     int[] packed = packedActivations();
     for (int i = 0; i < m; i++) {
       float[] gu = gateUp[i];
@@ -404,7 +410,7 @@ final class VectorDecoder implements AutoCloseable {
   private void headChunk(int c, int worker) {
     int r0 = c * headRows;
     int r1 = Math.min(vocab, r0 + headRows);
-    MatVec.dots(head, r0, r1, normE, normO, m, logits, lanes[worker], streams.streams());
+    RowMatrix.dots(head, r0, r1, normE, normO, m, logits, lanes[worker], streams.streams());
     for (int i = 0; i < m; i++) {
       float[] l = logits[i];
       for (int r = r0; r < r1; r++) {

@@ -84,7 +84,9 @@ public class GuardTraceProperties {
     /** 32-bit floats. */
     FLOAT32("float32"),
     /** bfloat16. */
-    BFLOAT16("bfloat16");
+    BFLOAT16("bfloat16"),
+    /** bfloat16 with int8 decode weights on the CPU: faster decoding, slightly different logits (opt-in). */
+    INT8("int8");
 
     private final String builderValue;
 
@@ -95,7 +97,7 @@ public class GuardTraceProperties {
     /**
      * The value {@link GuardTrace.Builder#dtype(String)} takes.
      *
-     * @return auto, float32 or bfloat16
+     * @return auto, float32, bfloat16 or int8
      */
     public String builderValue() {
       return builderValue;
