@@ -316,7 +316,7 @@ class ModerateTracesTest {
         .isEqualTo("parquet");
     assertThatThrownBy(() -> JobConfig.parse(new String[] {"--input", "t", "--output", "o", "--concurrency", "0"},
         conf)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("concurrency must be at least 1");
-    assertThatThrownBy(() -> JobConfig.parse(new String[] {"--input", "t", "--output", "o", "--dtype", "int8"},
+    assertThatThrownBy(() -> JobConfig.parse(new String[] {"--input", "t", "--output", "o", "--dtype", "fp8"},
         conf)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dtype must be");
     assertThatThrownBy(() -> JobConfig.parse(new String[] {"--input", "t", "--output", "o"},
         new org.apache.spark.SparkConf(false).set("spark.guardtrace.maxNewToken", "8")))
