@@ -74,9 +74,9 @@ class Int8DecodeTest {
     long[] prompt = DecodeBatcherTest.prompts(3)[2];
     int steps = 16;
     try (NDManager m = NDManager.newBaseManager(Fixtures.device(), "PyTorch")) {
-      KvCache q = prefill(int8, m, prompt, steps);
-      KvCache b = prefill(bf16, m, prompt, steps);
-      KvCache f = prefill(float32, m, prompt, steps);
+      KvCache q = VectorDecoderTest.prefill(int8, m, prompt, steps);
+      KvCache b = VectorDecoderTest.prefill(bf16, m, prompt, steps);
+      KvCache f = VectorDecoderTest.prefill(float32, m, prompt, steps);
       long token = 11;
       double worst = 0;
       double worstBf16 = 0; // bfloat16's own distance from float32, for scale
@@ -106,9 +106,9 @@ class Int8DecodeTest {
         }
         worst = Math.max(worst, diff / largest);
         worstBf16 = Math.max(worstBf16, diffBf16 / largest);
-        int best = argMax(fromBf16);
-        same += argMax(fromInt8) == best ? 1 : 0;
-        sameBf16 += argMax(fromFloat32) == best ? 1 : 0;
+        int best = VectorDecoderTest.argMax(fromBf16);
+        same += VectorDecoderTest.argMax(fromInt8) == best ? 1 : 0;
+        sameBf16 += VectorDecoderTest.argMax(fromFloat32) == best ? 1 : 0;
         token = best;
       }
       System.out.printf("int8 vs bf16 decode (tiny model): worst logit difference %.4f of the largest logit, "
@@ -124,30 +124,7 @@ class Int8DecodeTest {
 
   @Test
   void aBatchedInt8Step_givesEverySequenceTheBitsOfItsStepAlone() {
-    int n = 3;
-    int hd = config.text().headDim();
-    long[][] prompts = DecodeBatcherTest.prompts(n);
-    try (NDManager m = NDManager.newBaseManager(Fixtures.device(), "PyTorch")) {
-      KvCache[] alone = new KvCache[n];
-      KvCache[] together = new KvCache[n];
-      long[] tokens = new long[n];
-      float[][] cos = new float[n][hd];
-      float[][] sin = new float[n][hd];
-      NDManager[] targets = new NDManager[n];
-      for (int i = 0; i < n; i++) {
-        alone[i] = prefill(int8, m, prompts[i], 2);
-        together[i] = prefill(int8, m, prompts[i], 2);
-        tokens[i] = 40 + i;
-        rope.tables(alone[i].length(), cos[i], sin[i]);
-        targets[i] = m;
-      }
-      NDArray[] batched = int8.vectorDecoder().step(tokens, cos, sin, together, targets);
-      for (int i = 0; i < n; i++) {
-        try (NDArray single = Generator.tokenLogits(int8, m, tokens[i], cos[i], sin[i], alone[i])) {
-          assertThat(batched[i].toFloatArray()).as("sequence %d", i).containsExactly(single.toFloatArray());
-        }
-      }
-    }
+    VectorDecoderTest.assertBatchedStepMatchesSingleSteps(int8, 3);
   }
 
   @Test
@@ -159,27 +136,5 @@ class Int8DecodeTest {
     } finally {
       float32.close();
     }
-  }
-
-  private static KvCache prefill(TextDecoder decoder, NDManager m, long[] ids, int room) {
-    KvCache cache = decoder.newCache(m, ids.length + room);
-    int hd = config.text().headDim();
-    float[] cos = new float[ids.length * hd];
-    float[] sin = new float[ids.length * hd];
-    rope.tables(DecodeBatcherTest.textPositions(ids.length).positions(), 0, ids.length, cos, sin);
-    try (NDArray x = decoder.embed(m, ids);
-        NDArray logits = Generator.lastLogits(decoder, m, x, cos, sin, ids.length, cache)) {
-      return cache;
-    }
-  }
-
-  private static int argMax(float[] v) {
-    int best = 0;
-    for (int i = 1; i < v.length; i++) {
-      if (v[i] > v[best]) {
-        best = i;
-      }
-    }
-    return best;
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.guardtrace.models.Fixtures;
 import io.guardtrace.models.config.ModelConfig;
+import io.guardtrace.models.config.TextConfig;
 import io.guardtrace.models.kernel.VectorKernels;
 import io.guardtrace.models.weights.TensorLoader;
 import io.guardtrace.models.weights.WeightStore;
@@ -100,8 +101,17 @@ class VectorDecoderTest {
 
   @Test
   void aBatchedStep_givesEverySequenceTheBitsOfItsStepAlone() {
-    int n = 3;
-    int hd = config.text().headDim();
+    assertBatchedStepMatchesSingleSteps(decoder, 3);
+  }
+
+  /**
+   * {@code n} sequences stepped together through {@code d}'s Java decode step get the logits and cached keys and
+   * values, bit for bit, that each gets stepped alone.
+   */
+  static void assertBatchedStepMatchesSingleSteps(TextDecoder d, int n) {
+    TextConfig c = d.config();
+    int hd = c.headDim();
+    MRope mrope = new MRope(hd, c.ropeTheta(), c.mropeSection());
     long[][] prompts = DecodeBatcherTest.prompts(n);
     try (NDManager m = NDManager.newBaseManager(Fixtures.device(), "PyTorch")) {
       KvCache[] alone = new KvCache[n];
@@ -111,37 +121,44 @@ class VectorDecoderTest {
       float[][] sin = new float[n][hd];
       NDManager[] targets = new NDManager[n];
       for (int i = 0; i < n; i++) {
-        alone[i] = prefill(m, prompts[i], 2);
-        together[i] = prefill(m, prompts[i], 2);
+        alone[i] = prefill(d, m, prompts[i], 2);
+        together[i] = prefill(d, m, prompts[i], 2);
         tokens[i] = 40 + i;
-        rope.tables(alone[i].length(), cos[i], sin[i]);
+        mrope.tables(alone[i].length(), cos[i], sin[i]);
         targets[i] = m;
       }
-      NDArray[] batched = decoder.vectorDecoder().step(tokens, cos, sin, together, targets);
+      NDArray[] batched = d.vectorDecoder().step(tokens, cos, sin, together, targets);
       for (int i = 0; i < n; i++) {
-        try (NDArray single = Generator.tokenLogits(decoder, m, tokens[i], cos[i], sin[i], alone[i])) {
+        try (NDArray single = Generator.tokenLogits(d, m, tokens[i], cos[i], sin[i], alone[i])) {
           assertThat(bits(batched[i].toFloatArray())).as("sequence %d", i).isEqualTo(bits(single.toFloatArray()));
         }
         assertThat(together[i].length()).isEqualTo(alone[i].length());
-        for (int layer = 0; layer < config.text().numLayers(); layer++) {
+        for (int layer = 0; layer < c.numLayers(); layer++) {
           int len = alone[i].length();
-          assertThat(bits(decoder.loader().toFloat32(together[i].keys(layer, len)).toFloatArray()))
-              .isEqualTo(bits(decoder.loader().toFloat32(alone[i].keys(layer, len)).toFloatArray()));
-          assertThat(bits(decoder.loader().toFloat32(together[i].values(layer, len)).toFloatArray()))
-              .isEqualTo(bits(decoder.loader().toFloat32(alone[i].values(layer, len)).toFloatArray()));
+          assertThat(bits(d.loader().toFloat32(together[i].keys(layer, len)).toFloatArray()))
+              .isEqualTo(bits(d.loader().toFloat32(alone[i].keys(layer, len)).toFloatArray()));
+          assertThat(bits(d.loader().toFloat32(together[i].values(layer, len)).toFloatArray()))
+              .isEqualTo(bits(d.loader().toFloat32(alone[i].values(layer, len)).toFloatArray()));
         }
       }
     }
   }
 
   private KvCache prefill(NDManager m, long[] ids, int room) {
-    KvCache cache = decoder.newCache(m, ids.length + room);
-    int hd = config.text().headDim();
+    return prefill(decoder, m, ids, room);
+  }
+
+  /** A cache of {@code ids} prefilled through {@code d} (text positions), with room for {@code room} more. */
+  static KvCache prefill(TextDecoder d, NDManager m, long[] ids, int room) {
+    KvCache cache = d.newCache(m, ids.length + room);
+    TextConfig c = d.config();
+    int hd = c.headDim();
     float[] cos = new float[ids.length * hd];
     float[] sin = new float[ids.length * hd];
-    rope.tables(DecodeBatcherTest.textPositions(ids.length).positions(), 0, ids.length, cos, sin);
-    try (NDArray x = decoder.embed(m, ids);
-        NDArray logits = Generator.lastLogits(decoder, m, x, cos, sin, ids.length, cache)) {
+    new MRope(hd, c.ropeTheta(), c.mropeSection())
+        .tables(DecodeBatcherTest.textPositions(ids.length).positions(), 0, ids.length, cos, sin);
+    try (NDArray x = d.embed(m, ids);
+        NDArray logits = Generator.lastLogits(d, m, x, cos, sin, ids.length, cache)) {
       return cache;
     }
   }
@@ -173,7 +190,7 @@ class VectorDecoderTest {
     return Math.scalb(1.0, Math.getExponent(max) - 7);
   }
 
-  private static int argMax(float[] v) {
+  static int argMax(float[] v) {
     int best = 0;
     for (int i = 1; i < v.length; i++) {
       if (v[i] > v[best]) {
