@@ -107,46 +107,55 @@ public final class TextDecoder implements AutoCloseable {
     // prefill faster (AMX: 0.85-0.92x the plain layout's time) they take it; on an AMD EPYC without AMX the
     // plain layout was the faster one (docs/performance.md).
     boolean packForPrefill = int8Decode && CpuFlags.amx();
-    try (KernelThreads quantizer = int8Decode ? new KernelThreads(threads, "guardtrace-quantize") : null) {
-      for (int i = 0; i < layers.length; i++) {
-        String p = "layers." + i + ".";
-        NDArray qkvW = loader.loadConcat(store, new String[] {
-            store.text(p + "self_attn.q_proj.weight"), store.text(p + "self_attn.k_proj.weight"),
-            store.text(p + "self_attn.v_proj.weight")}, new long[][] {{qDim, h}, {kvDim, h}, {kvDim, h}});
-        NDArray qkvB = loader.loadConcat(store, new String[] {
-            store.text(p + "self_attn.q_proj.bias"), store.text(p + "self_attn.k_proj.bias"),
-            store.text(p + "self_attn.v_proj.bias")}, new long[][] {{qDim}, {kvDim}, {kvDim}});
-        NDArray gateUp = loader.loadConcat(store, new String[] {
-            store.text(p + "mlp.gate_proj.weight"), store.text(p + "mlp.up_proj.weight")},
-            new long[][] {{cfg.intermediateSize(), h}, {cfg.intermediateSize(), h}});
-        NDArray inNorm = loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h); // (hidden)
-        NDArray o = loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim);
-        NDArray postNorm = loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h);
-        NDArray down = loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize());
-        if (vectorLayers != null) {
-          vectorLayers[i] = new VectorDecoder.Layer(values(inNorm), decodeMatrix(qkvW, quantizer), values(qkvB),
-              decodeMatrix(o, quantizer), values(postNorm), decodeMatrix(gateUp, quantizer),
-              decodeMatrix(down, quantizer));
+    // each layer's weights in make_ops.py decoder_layer's order: input norm, q/k/v weight, q/k/v bias, o_proj,
+    // post-attention norm, gate/up, down_proj
+    NDArray[][] weights = new NDArray[layers.length][];
+    for (int i = 0; i < layers.length; i++) {
+      String p = "layers." + i + ".";
+      NDArray qkvW = loader.loadConcat(store, new String[] {
+          store.text(p + "self_attn.q_proj.weight"), store.text(p + "self_attn.k_proj.weight"),
+          store.text(p + "self_attn.v_proj.weight")}, new long[][] {{qDim, h}, {kvDim, h}, {kvDim, h}});
+      NDArray qkvB = loader.loadConcat(store, new String[] {
+          store.text(p + "self_attn.q_proj.bias"), store.text(p + "self_attn.k_proj.bias"),
+          store.text(p + "self_attn.v_proj.bias")}, new long[][] {{qDim}, {kvDim}, {kvDim}});
+      NDArray gateUp = loader.loadConcat(store, new String[] {
+          store.text(p + "mlp.gate_proj.weight"), store.text(p + "mlp.up_proj.weight")},
+          new long[][] {{cfg.intermediateSize(), h}, {cfg.intermediateSize(), h}});
+      weights[i] = new NDArray[] {
+          loader.loadNorm(store, store.text(p + "input_layernorm.weight"), h), // (hidden)
+          qkvW, // ((heads + 2 * kvHeads) * headDim, hidden)
+          qkvB, // ((heads + 2 * kvHeads) * headDim)
+          loader.load(store, store.text(p + "self_attn.o_proj.weight"), h, qDim), // (hidden, heads * headDim)
+          loader.loadNorm(store, store.text(p + "post_attention_layernorm.weight"), h), // (hidden)
+          gateUp, // (2 * intermediate, hidden)
+          loader.load(store, store.text(p + "mlp.down_proj.weight"), h, cfg.intermediateSize())}; // (hidden, inter)
+    }
+    // every weight is loaded before any is quantised, and quantised before any is packed: libtorch's and the
+    // quantiser's threads then take turns on the cores twice, not four times per layer (libtorch's OpenMP threads
+    // spin after each of their loops, which slowed an interleaved int8 load by seconds on 2 cores)
+    if (vectorLayers != null) {
+      try (KernelThreads quantizer = int8Decode ? new KernelThreads(threads, "guardtrace-quantize") : null) {
+        for (int i = 0; i < layers.length; i++) {
+          NDArray[] w = weights[i];
+          vectorLayers[i] = new VectorDecoder.Layer(values(w[0]), decodeMatrix(w[1], quantizer), values(w[2]),
+              decodeMatrix(w[3], quantizer), values(w[4]), decodeMatrix(w[5], quantizer),
+              decodeMatrix(w[6], quantizer));
         }
-        if (vectorLayers == null || packForPrefill) {
-          qkvW = loader.forDecoderLinear(qkvW);
-          o = loader.forDecoderLinear(o);
-          gateUp = loader.forDecoderLinear(gateUp);
-          down = loader.forDecoderLinear(down);
-        }
-        // the order is make_ops.py's decoder_layer contract; the four matrices may be packed for oneDNN.
-        // The loader owns the list too, so a load failing at a later layer frees this one with the loader.
-        layers[i] = loader.own(new TorchOps.TensorList(
-            inNorm, // (hidden)
-            qkvW, // ((heads + 2 * kvHeads) * headDim, hidden)
-            qkvB, // ((heads + 2 * kvHeads) * headDim)
-            o, // (hidden, heads * headDim)
-            postNorm, // (hidden)
-            gateUp, // (2 * intermediate, hidden)
-            down)); // (hidden, intermediate)
+        vector = new VectorDecoder(cfg, matrix(embed), decodeMatrix(lmHead, quantizer), values(finalNorm),
+            vectorLayers, threads);
       }
-      vector = vectorLayers == null ? null : new VectorDecoder(cfg, matrix(embed), decodeMatrix(lmHead, quantizer),
-          values(finalNorm), vectorLayers, threads);
+    } else {
+      vector = null;
+    }
+    for (int i = 0; i < layers.length; i++) {
+      NDArray[] w = weights[i];
+      if (vectorLayers == null || packForPrefill) {
+        for (int k : new int[] {1, 3, 5, 6}) {
+          w[k] = loader.forDecoderLinear(w[k]); // oneDNN's packed layout where it pays (TensorLoader)
+        }
+      }
+      // the loader owns the list too, so a load failing at a later layer frees this one with the loader
+      layers[i] = loader.own(new TorchOps.TensorList(w));
     }
     ops = loader.torch();
   }
