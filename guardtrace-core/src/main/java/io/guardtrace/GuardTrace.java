@@ -455,7 +455,9 @@ public final class GuardTrace implements AutoCloseable {
 
     private void run() {
       try {
-        if (hasLeft()) {
+        // the caller's future may already be failed by the deadline while the timer thread has yet to mark the
+        // request as left: either way nobody waits for this run any more
+        if (hasLeft() || caller.isDone()) {
           return;
         }
         if (closed.get()) {
