@@ -768,10 +768,11 @@ public final class GuardTrace implements AutoCloseable {
      * <p>{@code auto} picks bfloat16 on GPUs and on CPUs that multiply it natively (AVX512-BF16, AMX), else
      * float32. {@code int8} is an opt-in speed/accuracy trade for the CPU: bfloat16, except that each generated
      * token reads int8 copies of the language model's linear layers (one scale per output row), about half the
-     * bytes, so decoding is up to about twice as fast; logits then differ slightly from bfloat16's and greedy
-     * output may differ after some tokens (docs/performance.md measures it). It needs the JVM option
-     * {@code --add-modules jdk.incubator.vector} and costs half the bfloat16 weights' memory on top of them;
-     * loading fails with a {@link ModelLoadException} where it cannot run (on a GPU, or without the Vector API).
+     * bytes (decode steps took 0.60x bfloat16's time on a 2-core Xeon); logits then differ slightly from
+     * bfloat16's and greedy output may differ after some tokens (docs/performance.md measures it). It needs the
+     * JVM option {@code --add-modules jdk.incubator.vector} and costs half the bfloat16 weights' memory on top of
+     * them; loading fails with a {@link ModelLoadException} where it cannot run (on a GPU, or without the Vector
+     * API).
      *
      * @param dtype the precision
      * @return this builder
