@@ -39,9 +39,7 @@ public final class Int8MatVec {
    */
   public static void dots(Int8Matrix w, int r0, int r1, float[][] xe, float[][] xo, int m, float[][] out,
       float[] lanes, int streams) {
-    if (streams != 1 && streams != MatVec.SIDE_BY_SIDE) {
-      throw new IllegalArgumentException("streams " + streams + " (1 or " + MatVec.SIDE_BY_SIDE + ")");
-    }
+    MatVec.checkStreams(streams);
     if (m == 1 && streams(w)) {
       int side = streams == MatVec.SIDE_BY_SIDE ? (r1 - r0) / MatVec.SIDE_BY_SIDE : 0;
       if (side > 0) {

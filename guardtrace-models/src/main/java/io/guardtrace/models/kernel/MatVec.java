@@ -236,7 +236,8 @@ public final class MatVec {
     }
   }
 
-  private static void checkStreams(int streams) {
+  /** Refuses a stream count other than 1 and {@link #SIDE_BY_SIDE} (also for {@link Int8MatVec}). */
+  static void checkStreams(int streams) {
     if (streams != 1 && streams != SIDE_BY_SIDE) {
       throw new IllegalArgumentException("streams " + streams + " (1 or " + SIDE_BY_SIDE + ")");
     }

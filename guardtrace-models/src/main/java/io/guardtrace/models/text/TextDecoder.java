@@ -245,13 +245,11 @@ public final class TextDecoder implements AutoCloseable {
     long q = (long) cfg.numHeads() * cfg.headDim();
     long qkv = q + 2L * cfg.numKvHeads() * cfg.headDim();
     long inter = cfg.intermediateSize();
-    long vocab = cfg.vocabSize();
-    long linear = cfg.numLayers() * (h * qkv + h * q + 2 * inter * h + h * inter) + vocab * h;
     long other = cfg.numLayers() * (qkv + 2 * h) + h; // biases and norms
-    if (int8Decode) {
-      long scaledRows = cfg.numLayers() * (qkv + h + 2 * inter + h) + vocab; // a float32 scale per row
-      return linear + 4 * scaledRows + 2 * other;
+    if (vector != null) {
+      return vector.matrixBytes() + 2 * other; // bf16 or int8 matrices as the Java step reads them; bf16 values
     }
+    long linear = cfg.numLayers() * (h * qkv + h * q + 2 * inter * h + h * inter) + (long) cfg.vocabSize() * h;
     return (linear + other) * (loader.precision() == TensorLoader.Precision.BFLOAT16 ? 2 : 4);
   }
 

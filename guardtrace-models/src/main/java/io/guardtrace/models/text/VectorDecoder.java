@@ -142,6 +142,15 @@ final class VectorDecoder implements AutoCloseable {
     this.streams = StreamProbe.choose(gateUps, gateUpRows, this.threads);
   }
 
+  /** Bytes of every layer's matrices and the output head, as one step reads them ({@link RowMatrix#bytes}). */
+  long matrixBytes() {
+    long bytes = head.bytes();
+    for (Layer l : layers) {
+      bytes += l.qkv().bytes() + l.o().bytes() + l.gateUp().bytes() + l.down().bytes();
+    }
+    return bytes;
+  }
+
   /**
    * Which kernels decode, for logs and benchmark output.
    *
