@@ -415,21 +415,9 @@ public final class TextDecoder implements AutoCloseable {
     return loader.toFloat32(out);
   }
 
-  /**
-   * Additive causal mask {@code (groups * L, S)}: 0 where query row i (of each group of query heads sharing a
-   * key head) may see key j ({@code j <= start + i}), the float minimum elsewhere.
-   */
+  /** {@link TorchOps#causalMask} in the compute precision. */
   private NDArray causalMask(NDManager manager, int length, int start) {
-    int total = start + length;
-    int rows = cfg.groups() * length;
-    float[] m = new float[rows * total];
-    for (int r = 0; r < rows; r++) {
-      int i = r % length;
-      for (int j = start + i + 1; j < total; j++) {
-        m[r * total + j] = -Float.MAX_VALUE;
-      }
-    }
-    NDArray mask = manager.create(m, new Shape(rows, total));
+    NDArray mask = TorchOps.causalMask(manager, cfg.groups(), length, start);
     NDArray compute = loader.toCompute(mask);
     if (compute != mask) {
       mask.close();

@@ -3,6 +3,7 @@ package io.guardtrace.models.torch;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -176,6 +177,29 @@ public final class TorchOps {
    */
   public NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, double scale) {
     return call("attention_masked", q, k, v, mask, scale);
+  }
+
+  /**
+   * The additive causal mask {@link #causalAttention} takes, in float32: {@code (groups * length, start + length)},
+   * 0 where query row {@code g * length + i} (position i of the g-th query head sharing a key head) may see key
+   * {@code j <= start + i}, the float minimum elsewhere.
+   *
+   * @param manager where to create it
+   * @param groups query heads per key head
+   * @param length queries per head
+   * @param start the cache position of the first query
+   * @return the mask
+   */
+  public static NDArray causalMask(NDManager manager, int groups, int length, int start) {
+    int total = start + length;
+    int rows = groups * length;
+    float[] m = new float[Math.multiplyExact(rows, total)];
+    for (int r = 0; r < rows; r++) {
+      for (int j = start + r % length + 1; j < total; j++) {
+        m[r * total + j] = -Float.MAX_VALUE;
+      }
+    }
+    return manager.create(m, new Shape(rows, total));
   }
 
   /**

@@ -38,7 +38,7 @@ class CausalAttentionTest {
       NDArray q = values(m, random, new Shape(KV_HEADS, GROUPS * length, HEAD_DIM), 1.5f);
       NDArray k = values(m, random, new Shape(KV_HEADS, total, HEAD_DIM), 1.5f);
       NDArray v = values(m, random, new Shape(KV_HEADS, total, HEAD_DIM), 1f);
-      NDArray mask = causalMask(m, length, start);
+      NDArray mask = TorchOps.causalMask(m, GROUPS, length, start);
       if (bf16) {
         q = ops.toBf16(q);
         k = ops.toBf16(k);
@@ -62,18 +62,6 @@ class CausalAttentionTest {
       f[i] = (float) random.nextGaussian() * spread;
     }
     return m.create(f, shape);
-  }
-
-  /** TextDecoder's mask: row {@code g * L + i} sees keys {@code j <= start + i}, the float minimum elsewhere. */
-  private static NDArray causalMask(NDManager m, int length, int start) {
-    int total = start + length;
-    float[] f = new float[GROUPS * length * total];
-    for (int r = 0; r < GROUPS * length; r++) {
-      for (int j = start + r % length + 1; j < total; j++) {
-        f[r * total + j] = -Float.MAX_VALUE;
-      }
-    }
-    return m.create(f, new Shape(GROUPS * length, total));
   }
 
   private static float[] floats(TorchOps ops, NDArray x, boolean bf16) {
